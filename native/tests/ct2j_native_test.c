@@ -1,0 +1,160 @@
+/* Exercises the C API directly (no JVM), so that AddressSanitizer/LeakSanitizer can check the
+ * shim's own allocations. Needs CT2J_MODEL_DIR (a Whisper model) and CT2J_TEST_AUDIO (a file).
+ * Features are synthetic here: numeric parity is the Java tests' job; this checks lifetimes,
+ * error paths and that every handle is freed. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ct2j.h"
+
+static int passed = 0, failed = 0;
+
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (cond) {                                                                                \
+            passed++;                                                                              \
+        } else {                                                                                   \
+            failed++;                                                                              \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                  \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fprintf(stderr, " (last error: %s)\n", ct2j_last_error());                            \
+        }                                                                                          \
+    } while (0)
+
+static void test_library(void) {
+    CHECK(ct2j_abi_version() == CT2J_ABI_VERSION, "abi version");
+    CHECK(strlen(ct2j_ctranslate2_version()) > 0, "ctranslate2 version");
+    CHECK(ct2j_noop(42) == 42, "noop");
+    CHECK(ct2j_set_log_level(-1) == CT2J_OK, "log level");
+    CHECK(ct2j_set_log_level(7) == CT2J_ERR_INVALID_ARGUMENT, "bad log level rejected");
+    CHECK(strstr(ct2j_last_error(), "log level") != NULL, "message names the option");
+    uint64_t f, t;
+    if (ct2j_cuda_device_count() == 0)
+        CHECK(ct2j_cuda_memory_info(0, &f, &t) != CT2J_OK, "no cuda memory info without a device");
+}
+
+static void test_audio(const char *path) {
+    ct2j_audio *audio = NULL;
+    CHECK(ct2j_audio_decode(path, 16000, false, &audio) == CT2J_OK, "decode %s", path);
+    size_t n = 0;
+    const float *samples = ct2j_audio_samples(audio, 0, &n);
+    CHECK(samples != NULL && n > 16000, "samples decoded: %zu", n);
+    CHECK(ct2j_audio_samples(audio, 1, &n) == NULL, "mono has one channel");
+    ct2j_audio_free(audio);
+
+    CHECK(ct2j_audio_decode(path, 16000, true, &audio) == CT2J_OK, "decode stereo");
+    CHECK(ct2j_audio_channels(audio) == 2, "two channels");
+    ct2j_audio_free(audio);
+
+    CHECK(ct2j_audio_decode("/nonexistent/file.wav", 16000, false, &audio) == CT2J_ERR_NOT_FOUND,
+          "missing file");
+    CHECK(audio == NULL, "no handle on failure");
+    CHECK(ct2j_audio_decode("/etc/hostname", 16000, false, &audio) == CT2J_ERR_DECODE,
+          "non-audio file");
+}
+
+static void test_model(const char *dir) {
+    ct2j_model *model = NULL;
+    ct2j_model_params params = ct2j_model_default_params();
+    params.compute_type = "float16x";
+    CHECK(ct2j_model_load(dir, &params, &model) == CT2J_ERR_INVALID_ARGUMENT, "unknown compute type");
+    CHECK(ct2j_model_load("/nonexistent/model", NULL, &model) == CT2J_ERR_NOT_FOUND, "missing dir");
+
+    params = ct2j_model_default_params();
+    params.compute_type = "int8";
+    params.intra_threads = 2;
+    CHECK(ct2j_model_load(dir, &params, &model) == CT2J_OK, "load %s", dir);
+    if (!model)
+        return;
+    CHECK(ct2j_model_is_loaded(model), "loaded");
+    CHECK(ct2j_model_n_mels(model) == 80, "n_mels");
+    CHECK(ct2j_model_is_multilingual(model), "multilingual");
+    CHECK(strcmp(ct2j_model_compute_type(model), "int8_float32") == 0, "compute type %s",
+          ct2j_model_compute_type(model));
+
+    const int64_t frames = 3000;
+    float *mel = calloc((size_t)(80 * frames), sizeof(float));
+    for (int64_t i = 0; i < 80 * frames; i++)
+        mel[i] = -0.5f + 0.1f * sinf((float)i * 0.01f);
+    const int64_t shape[3] = {1, 80, frames};
+    ct2j_storage *features = NULL;
+    CHECK(ct2j_storage_wrap_f32(mel, 3, shape, &features) == CT2J_OK, "wrap");
+
+    const int64_t bad_shape[3] = {1, 128, frames};
+    ct2j_storage *bad = NULL;
+    CHECK(ct2j_storage_wrap_f32(mel, 3, bad_shape, &bad) == CT2J_OK, "wrap bad");
+    ct2j_storage *encoded = NULL;
+    CHECK(ct2j_encode(model, bad, false, &encoded) == CT2J_ERR_INVALID_ARGUMENT, "wrong n_mels");
+    ct2j_storage_free(bad);
+
+    CHECK(ct2j_encode(model, features, false, &encoded) == CT2J_OK, "encode");
+    int64_t out_shape[4];
+    CHECK(ct2j_storage_shape(encoded, out_shape, 4) == 3 && out_shape[1] == 1500, "encoded shape");
+
+    const int32_t prompt[] = {50258, 50259, 50359}; /* sot, en, transcribe */
+    const size_t prompt_length = 3;
+    ct2j_whisper_options options = ct2j_whisper_default_options();
+    options.return_scores = true;
+    options.return_no_speech_prob = true;
+    options.max_length = 20;
+    ct2j_generation *generation = NULL;
+    CHECK(ct2j_generate(model, encoded, 1, prompt, &prompt_length, &options, &generation) == CT2J_OK,
+          "generate");
+    size_t length = 0;
+    CHECK(ct2j_generation_ids(generation, 0, 0, &length) != NULL, "ids");
+    CHECK(!isnan(ct2j_generation_score(generation, 0, 0)), "score");
+    ct2j_generation_free(generation);
+
+    const int32_t bad_prompt[] = {50258, 999999};
+    const size_t bad_length = 2;
+    CHECK(ct2j_generate(model, encoded, 1, bad_prompt, &bad_length, &options, &generation) ==
+              CT2J_ERR_INVALID_ARGUMENT,
+          "token outside vocabulary rejected");
+
+    ct2j_languages *languages = NULL;
+    CHECK(ct2j_detect_language(model, encoded, &languages) == CT2J_OK, "detect");
+    CHECK(ct2j_languages_count(languages, 0) == 99, "99 languages: %zu", ct2j_languages_count(languages, 0));
+    ct2j_languages_free(languages);
+
+    const int32_t sot_sequence[] = {50258, 50259, 50359};
+    const int32_t text[] = {440, 1723, 13};
+    const size_t text_length = 3;
+    const int64_t num_frames = 1000;
+    ct2j_alignment *alignment = NULL;
+    CHECK(ct2j_align(model, encoded, sot_sequence, 3, 1, text, &text_length, &num_frames, 7, &alignment) ==
+              CT2J_OK,
+          "align");
+    size_t pairs = 0;
+    CHECK(ct2j_alignment_pairs(alignment, 0, &pairs) != NULL && pairs > 0, "alignment pairs");
+    ct2j_alignment_free(alignment);
+
+    CHECK(ct2j_model_unload(model, false, CT2J_BUSY_FAIL) == CT2J_OK, "unload");
+    CHECK(!ct2j_model_is_loaded(model), "unloaded");
+    CHECK(ct2j_encode(model, features, false, &encoded) == CT2J_ERR_NOT_LOADED || encoded == NULL,
+          "encode after unload");
+    CHECK(ct2j_model_load_weights(model, false) == CT2J_OK, "reload");
+    CHECK(ct2j_model_unload(model, true, CT2J_BUSY_WAIT) == CT2J_OK, "unload to cpu");
+    CHECK(ct2j_model_load_weights(model, true) == CT2J_OK, "reload from cache");
+    CHECK(ct2j_model_release_caches(model) == CT2J_OK, "release caches");
+
+    ct2j_storage_free(encoded);
+    ct2j_storage_free(features);
+    free(mel);
+    ct2j_model_free(model);
+}
+
+int main(void) {
+    const char *dir = getenv("CT2J_MODEL_DIR");
+    const char *audio = getenv("CT2J_TEST_AUDIO");
+    if (!dir || !audio) {
+        fprintf(stderr, "CT2J_MODEL_DIR and CT2J_TEST_AUDIO must be set\n");
+        return 2;
+    }
+    test_library();
+    test_audio(audio);
+    test_model(dir);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}

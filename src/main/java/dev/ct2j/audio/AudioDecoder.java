@@ -1,0 +1,76 @@
+package dev.ct2j.audio;
+
+import dev.ct2j.bindings.ct2j_h;
+import dev.ct2j.natives.NativeLibrary;
+import dev.ct2j.natives.NativeStrings;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+
+/**
+ * Decodes any file FFmpeg reads to float32 samples, the way faster-whisper's
+ * {@code decode_audio} does through PyAV: libswresample's defaults to signed 16-bit at the target
+ * rate, then divided by 32768. The decoding runs in the native library (ct2j_audio_decode).
+ */
+public final class AudioDecoder {
+    /** Whisper's sampling rate. */
+    public static final int SAMPLE_RATE = 16000;
+
+    private AudioDecoder() {}
+
+    /** Mono samples at 16 kHz. */
+    public static float[] decode(Path file) {
+        return decode(file, SAMPLE_RATE);
+    }
+
+    /** Mono samples at the given rate. */
+    public static float[] decode(Path file, int sampleRate) {
+        return decodeChannels(file, sampleRate, false)[0];
+    }
+
+    /** Left and right channels at 16 kHz (a mono file gives the same samples twice). */
+    public static StereoAudio decodeStereo(Path file) {
+        float[][] channels = decodeChannels(file, SAMPLE_RATE, true);
+        return new StereoAudio(channels[0], channels[1]);
+    }
+
+    private static float[][] decodeChannels(Path file, int sampleRate, boolean splitStereo) {
+        if (file == null) {
+            throw new IllegalArgumentException("audio file must not be null");
+        }
+        if (sampleRate < 1000 || sampleRate > 384000) {
+            throw new IllegalArgumentException("sample rate must be in [1000, 384000], got " + sampleRate);
+        }
+        NativeLibrary.ensureLoaded();
+        Path path = file.toAbsolutePath();
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment out = call.allocate(ValueLayout.ADDRESS);
+            int status = ct2j_h.ct2j_audio_decode(call.allocateFrom(path.toString()), sampleRate, splitStereo, out);
+            if (status != ct2j_h.CT2J_OK()) {
+                throw new AudioDecodeException(path, NativeStrings.lastError());
+            }
+            MemorySegment audio = out.get(ValueLayout.ADDRESS, 0);
+            try {
+                int channels = ct2j_h.ct2j_audio_channels(audio);
+                float[][] result = new float[channels][];
+                MemorySegment count = call.allocate(ValueLayout.JAVA_LONG);
+                for (int c = 0; c < channels; c++) {
+                    MemorySegment samples = ct2j_h.ct2j_audio_samples(audio, c, count);
+                    long n = count.get(ValueLayout.JAVA_LONG, 0);
+                    if (n > Integer.MAX_VALUE) {
+                        throw new AudioDecodeException(path, "audio file '" + path + "' is too long: " + n + " samples");
+                    }
+                    result[c] = n == 0 ? new float[0]
+                            : samples.reinterpret(n * Float.BYTES).toArray(ValueLayout.JAVA_FLOAT);
+                }
+                if (result[0].length == 0) {
+                    throw new AudioDecodeException(path, "audio file '" + path + "' contains no audio samples");
+                }
+                return result;
+            } finally {
+                ct2j_h.ct2j_audio_free(audio);
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package dev.ct2j.engine;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * A converted Whisper model on disk, checked file by file so that a broken install fails with the
+ * name of the file at fault rather than somewhere deep in CTranslate2.
+ *
+ * <p>Models are named by path, or by name from the model store: {@code $CT2J_MODELS}, default
+ * {@code ~/.cache/ct2j/models}, filled by {@code scripts/install-model.sh}.
+ *
+ * @param preprocessorConfig preprocessor_config.json if present. faster-whisper treats a missing
+ *                           file as "defaults (80 mels)"; so do we, but a corrupt one is an error
+ *                           here where faster-whisper only logs a warning.
+ */
+public record ModelDirectory(Path path, Path modelBin, Path config, Path tokenizer,
+                             Optional<JsonNode> preprocessorConfig) {
+
+    /** The model the README's commands and the CLI use when none is named. */
+    public static final String DEFAULT_MODEL = "base";
+    public static final String STORE_ENV = "CT2J_MODELS";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+
+    /** The model store directory. */
+    public static Path store() {
+        String configured = System.getenv(STORE_ENV);
+        if (configured != null && !configured.isBlank()) {
+            return Path.of(configured);
+        }
+        return Path.of(System.getProperty("user.home"), ".cache", "ct2j", "models");
+    }
+
+    /** Resolves a path or a store name and validates the directory. */
+    public static ModelDirectory resolve(String pathOrName) {
+        if (pathOrName == null || pathOrName.isBlank()) {
+            throw new IllegalArgumentException("model path or name must not be empty");
+        }
+        Path asPath = Path.of(pathOrName);
+        if (Files.isDirectory(asPath) || !MODEL_NAME.matcher(pathOrName).matches()) {
+            return validate(asPath);
+        }
+        Path stored = store().resolve(pathOrName);
+        if (!Files.isDirectory(stored)) {
+            throw new ModelFileException(stored, "model '" + pathOrName + "' is neither a directory nor installed in "
+                    + store() + " (install it with scripts/install-model.sh " + pathOrName + ")");
+        }
+        return validate(stored);
+    }
+
+    /** Checks that a directory holds a loadable model; names the first file at fault. */
+    public static ModelDirectory validate(Path dir) {
+        Path path = dir.toAbsolutePath().normalize();
+        if (!Files.isDirectory(path)) {
+            throw new ModelFileException(path, "model directory not found: " + path);
+        }
+        Path modelBin = requireFile(path, "model.bin");
+        try {
+            if (Files.size(modelBin) == 0) {
+                throw new ModelFileException(modelBin, "model file is empty: " + modelBin);
+            }
+        } catch (IOException e) {
+            throw new ModelFileException(modelBin, "cannot read " + modelBin + ": " + e.getMessage(), e);
+        }
+        Path config = requireFile(path, "config.json");
+        JsonNode configJson = readJson(config);
+        if (!configJson.isObject()) {
+            throw new ModelFileException(config, "corrupt model file " + config + ": expected a JSON object");
+        }
+        Path tokenizer = requireFile(path, "tokenizer.json");
+        checkJsonSyntax(tokenizer);
+        Path preprocessor = path.resolve("preprocessor_config.json");
+        Optional<JsonNode> preprocessorConfig = Optional.empty();
+        if (Files.exists(preprocessor)) {
+            JsonNode node = readJson(preprocessor);
+            if (!node.isObject()) {
+                throw new ModelFileException(preprocessor, "corrupt model file " + preprocessor
+                        + ": expected a JSON object");
+            }
+            preprocessorConfig = Optional.of(node);
+        }
+        return new ModelDirectory(path, modelBin, config, tokenizer, preprocessorConfig);
+    }
+
+    private static Path requireFile(Path dir, String name) {
+        Path file = dir.resolve(name);
+        if (!Files.isRegularFile(file)) {
+            throw new ModelFileException(file, "model file missing: " + file);
+        }
+        if (!Files.isReadable(file)) {
+            throw new ModelFileException(file, "model file not readable: " + file);
+        }
+        return file;
+    }
+
+    private static JsonNode readJson(Path file) {
+        try {
+            return JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new ModelFileException(file, "corrupt model file " + file + ": " + originalMessage(e), e);
+        }
+    }
+
+    private static String originalMessage(IOException e) {
+        return e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+    }
+
+    // tokenizer.json is megabytes: stream through it to check the syntax without building a tree.
+    private static void checkJsonSyntax(Path file) {
+        try (JsonParser parser = JSON.getFactory().createParser(file.toFile())) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new ModelFileException(file, "corrupt model file " + file + ": expected a JSON object");
+            }
+            parser.skipChildren();
+            if (parser.nextToken() != null) {
+                throw new ModelFileException(file, "corrupt model file " + file + ": trailing content");
+            }
+        } catch (IOException e) {
+            throw new ModelFileException(file, "corrupt model file " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

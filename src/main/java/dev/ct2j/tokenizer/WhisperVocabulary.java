@@ -1,0 +1,424 @@
+package dev.ct2j.tokenizer;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A Whisper model's {@code tokenizer.json}, loaded once per model and shared by every
+ * transcription on it.
+ *
+ * <p>This is the model-wide half of faster-whisper 1.2.1's {@code Tokenizer}: the HF tokenizer,
+ * the special token ids, {@code non_speech_tokens} and {@code get_suppressed_tokens}. The per-call
+ * half (task and language) is {@link WhisperTokenizer}, made with {@link #tokenizer}.
+ *
+ * <p>Thread-safe. Encoding and decoding may run concurrently; {@link #close()} waits for calls in
+ * flight, and any call after it throws {@link IllegalStateException}.
+ */
+public final class WhisperVocabulary implements AutoCloseable {
+
+    /** The tasks a multilingual model accepts, in faster-whisper's order. */
+    public static final List<String> TASKS = List.of("transcribe", "translate");
+
+    /**
+     * faster-whisper's {@code _LANGUAGE_CODES}: the 100 Whisper language codes in token order. A
+     * model may lack some of them: pre-v3 models have no {@code <|yue|>} token.
+     */
+    public static final List<String> LANGUAGE_CODES =
+            List.of(
+                    "af", "am", "ar", "as", "az", "ba", "be", "bg", "bn", "bo", "br", "bs", "ca",
+                    "cs", "cy", "da", "de", "el", "en", "es", "et", "eu", "fa", "fi", "fo", "fr",
+                    "gl", "gu", "ha", "haw", "he", "hi", "hr", "ht", "hu", "hy", "id", "is", "it",
+                    "ja", "jw", "ka", "kk", "km", "kn", "ko", "la", "lb", "ln", "lo", "lt", "lv",
+                    "mg", "mi", "mk", "ml", "mn", "mr", "ms", "mt", "my", "ne", "nl", "nn", "no",
+                    "oc", "pa", "pl", "ps", "pt", "ro", "ru", "sa", "sd", "si", "sk", "sl", "sn",
+                    "so", "sq", "sr", "su", "sv", "sw", "ta", "te", "tg", "th", "tk", "tl", "tr",
+                    "tt", "uk", "ur", "uz", "vi", "yi", "yo", "zh", "yue");
+
+    private static final String TOKENIZER_FILE = "tokenizer.json";
+
+    private final Path file;
+    private final boolean multilingual;
+    private final HuggingFaceTokenizer tokenizer;
+    // DJL has no token_to_id, so the lookup table is read from the same file.
+    private final Map<String, Integer> tokenIds;
+    // Shared for encode/decode, exclusive for close: freeing the native handle under a
+    // concurrent call would be a use-after-free.
+    private final Lock useLock;
+    private final Lock closeLock;
+    private boolean closed;
+
+    private final int eot;
+    private final int sot;
+    private final int sotLm;
+    private final int sotPrev;
+    private final int transcribe;
+    private final int translate;
+    private final int noTimestamps;
+    private final int noSpeech;
+    private final List<Integer> nonSpeechTokens;
+
+    private WhisperVocabulary(
+            Path file, boolean multilingual, HuggingFaceTokenizer tokenizer, Map<String, Integer> ids) {
+        this.file = file;
+        this.multilingual = multilingual;
+        this.tokenizer = tokenizer;
+        this.tokenIds = ids;
+        ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+        this.useLock = lock.readLock();
+        this.closeLock = lock.writeLock();
+        this.eot = required("<|endoftext|>");
+        this.sot = required("<|startoftranscript|>");
+        this.sotLm = required("<|startoflm|>");
+        this.sotPrev = required("<|startofprev|>");
+        this.transcribe = required("<|transcribe|>");
+        this.translate = required("<|translate|>");
+        this.noTimestamps = required("<|notimestamps|>");
+        // English-only v1 models call it <|nocaptions|>.
+        Integer speech = ids.get("<|nospeech|>");
+        this.noSpeech = speech != null ? speech : required("<|nocaptions|>");
+        this.nonSpeechTokens = buildNonSpeechTokens();
+    }
+
+    /**
+     * Loads {@code tokenizer.json} from a model directory.
+     *
+     * @param modelDir the CTranslate2 model directory
+     * @param multilingual whether the model is multilingual (CTranslate2's {@code is_multilingual});
+     *     English-only models get no task or language tokens
+     * @throws UncheckedIOException if the file is missing, unreadable, or not a Whisper tokenizer;
+     *     the message names the file
+     */
+    public static WhisperVocabulary load(Path modelDir, boolean multilingual) {
+        return fromFile(modelDir.resolve(TOKENIZER_FILE), multilingual);
+    }
+
+    /**
+     * Loads a Whisper {@code tokenizer.json} file.
+     *
+     * @throws UncheckedIOException if the file is missing, unreadable, or not a Whisper tokenizer;
+     *     the message names the file
+     */
+    public static WhisperVocabulary fromFile(Path tokenizerJson, boolean multilingual) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(tokenizerJson);
+        } catch (IOException e) {
+            // NoSuchFileException's message is only the path, so name the failure too.
+            throw loadFailure(tokenizerJson, e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+        }
+        Map<String, Integer> ids = readTokenIds(tokenizerJson, bytes);
+        HuggingFaceTokenizer hf = newHuggingFaceTokenizer(tokenizerJson, bytes);
+        try {
+            return new WhisperVocabulary(tokenizerJson, multilingual, hf, ids);
+        } catch (RuntimeException e) {
+            hf.close();
+            throw e;
+        }
+    }
+
+    private static Map<String, Integer> readTokenIds(Path file, byte[] bytes) {
+        TokenizerJson json;
+        try {
+            json =
+                    new ObjectMapper()
+                            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+                            .readValue(bytes, TokenizerJson.class);
+        } catch (JacksonException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            throw loadFailure(file, "not a valid tokenizer.json" + where + ": " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw loadFailure(file, e.toString(), e);
+        }
+        if (json == null || json.model() == null || json.model().vocab() == null) {
+            throw loadFailure(file, "no model.vocab", null);
+        }
+        Map<String, Integer> ids = new HashMap<>(json.model().vocab());
+        // HF token_to_id looks in the added vocabulary before the model's.
+        if (json.addedTokens() != null) {
+            for (AddedToken added : json.addedTokens()) {
+                ids.put(added.content(), added.id());
+            }
+        }
+        return Map.copyOf(ids);
+    }
+
+    private static HuggingFaceTokenizer newHuggingFaceTokenizer(Path file, byte[] bytes) {
+        // DJL otherwise probes the EC2 metadata endpoint for telemetry (seconds offline); ct2j stays offline.
+        if (System.getenv("OPT_OUT_TRACKING") == null && System.getProperty("OPT_OUT_TRACKING") == null) {
+            System.setProperty("OPT_OUT_TRACKING", "true");
+        }
+        // DJL defaults to truncating at 512 tokens and padding; faster-whisper's tokenizer does
+        // neither. Turning both off also avoids DJL's "maxLength is not explicitly specified" warning.
+        Map<String, String> options =
+                Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false");
+        try {
+            return HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(bytes), options);
+        } catch (IOException | RuntimeException e) {
+            throw loadFailure(file, "the HF tokenizers library rejected it: " + e.getMessage(), e);
+        }
+    }
+
+    private static UncheckedIOException loadFailure(Path file, String why, Exception cause) {
+        String message = "Cannot load Whisper tokenizer " + file.toAbsolutePath() + ": " + why;
+        IOException io = cause instanceof IOException e ? e : new IOException(message, cause);
+        return new UncheckedIOException(message, io);
+    }
+
+    private int required(String token) {
+        Integer id = tokenIds.get(token);
+        if (id == null) {
+            throw loadFailure(file, "missing special token " + token, null);
+        }
+        return id;
+    }
+
+    /** A per-call view with a task and language; see {@link WhisperTokenizer#of}. */
+    public WhisperTokenizer tokenizer(String task, String language) {
+        return WhisperTokenizer.of(this, task, language);
+    }
+
+    /** The {@code tokenizer.json} this was loaded from. */
+    public Path file() {
+        return file;
+    }
+
+    public boolean isMultilingual() {
+        return multilingual;
+    }
+
+    /** faster-whisper's {@code supported_languages}: every code if multilingual, else {@code en}. */
+    public List<String> supportedLanguages() {
+        return multilingual ? LANGUAGE_CODES : List.of("en");
+    }
+
+    /** HF {@code token_to_id}: empty when the vocabulary has no such token. */
+    public OptionalInt tokenToId(String token) {
+        Integer id = tokenIds.get(token);
+        return id == null ? OptionalInt.empty() : OptionalInt.of(id);
+    }
+
+    public int eot() {
+        return eot;
+    }
+
+    public int sot() {
+        return sot;
+    }
+
+    public int sotLm() {
+        return sotLm;
+    }
+
+    public int sotPrev() {
+        return sotPrev;
+    }
+
+    public int transcribe() {
+        return transcribe;
+    }
+
+    public int translate() {
+        return translate;
+    }
+
+    public int noTimestamps() {
+        return noTimestamps;
+    }
+
+    /** The id of {@code <|nospeech|>}, or of {@code <|nocaptions|>} in models that predate it. */
+    public int noSpeech() {
+        return noSpeech;
+    }
+
+    /** The first timestamp token, {@code <|0.00|>}; every id from here on is a timestamp. */
+    public int timestampBegin() {
+        return noTimestamps + 1;
+    }
+
+    /** HF {@code encode(text, add_special_tokens=False).ids}, never truncated. */
+    public List<Integer> encode(String text) {
+        Objects.requireNonNull(text, "text");
+        long[] ids;
+        useLock.lock();
+        try {
+            ensureOpen();
+            ids = tokenizer.encode(text, false, false).getIds();
+        } finally {
+            useLock.unlock();
+        }
+        return Arrays.stream(ids).mapToObj(id -> Math.toIntExact(id)).toList();
+    }
+
+    /**
+     * faster-whisper's {@code decode}: drops ids from {@code eot} on (specials and timestamps), then
+     * HF-decodes with special tokens skipped. Incomplete UTF-8 byte sequences come out as U+FFFD.
+     */
+    public String decode(List<Integer> tokens) {
+        return decodeText(tokens.stream().filter(t -> t < eot).toList());
+    }
+
+    /**
+     * faster-whisper's {@code decode_with_timestamps}: timestamp ids are rendered as {@code
+     * <|%.2f|>} and each run of other ids is HF-decoded on its own, special tokens skipped.
+     */
+    public String decodeWithTimestamps(List<Integer> tokens) {
+        int timestampBegin = timestampBegin();
+        StringBuilder out = new StringBuilder();
+        List<Integer> run = new ArrayList<>();
+        for (int token : tokens) {
+            if (token >= timestampBegin) {
+                out.append(decodeText(run)).append("<|").append(formatSeconds(token - timestampBegin)).append("|>");
+                run.clear();
+            } else {
+                run.add(token);
+            }
+        }
+        return out.append(decodeText(run)).toString();
+    }
+
+    // Python's f"{x:.2f}" rounds the exact binary value half-to-even; Java's %.2f does not.
+    private static String formatSeconds(int timestampIndex) {
+        return new BigDecimal(timestampIndex * 0.02).setScale(2, RoundingMode.HALF_EVEN).toPlainString();
+    }
+
+    private String decodeText(List<Integer> tokens) {
+        if (tokens.isEmpty()) {
+            return "";
+        }
+        long[] ids = new long[tokens.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = tokens.get(i);
+        }
+        useLock.lock();
+        try {
+            ensureOpen();
+            // HF tokenizers' decode defaults to skip_special_tokens=True; DJL's does not.
+            return tokenizer.decode(ids, true);
+        } finally {
+            useLock.unlock();
+        }
+    }
+
+    /**
+     * faster-whisper's {@code non_speech_tokens}: ids of speaker tags, brackets and music symbols,
+     * sorted ascending, without duplicates.
+     */
+    public List<Integer> nonSpeechTokens() {
+        return nonSpeechTokens;
+    }
+
+    private List<Integer> buildNonSpeechTokens() {
+        List<String> symbols = new ArrayList<>();
+        "\"#()*+/:;<=>@[\\]^_`{|}~「」『』".codePoints().forEach(c -> symbols.add(Character.toString(c)));
+        symbols.addAll(
+                List.of("<<", ">>", "<<<", ">>>", "--", "---", "-(", "-[", "('", "(\"", "((", "))",
+                        "(((", ")))", "[[", "]]", "{{", "}}", "♪♪", "♪♪♪"));
+        // U+2640..U+267F share their first two UTF-8 bytes, so a multi-token encoding's first
+        // token is safe to suppress for these.
+        Set<String> miscellaneous = Set.of("♩", "♪", "♫", "♬", "♭", "♮", "♯");
+        symbols.addAll(miscellaneous);
+
+        // Hyphens and apostrophes stay allowed inside words, only the word-initial form is banned.
+        Set<Integer> result = new TreeSet<>();
+        result.add(encode(" -").getFirst());
+        result.add(encode(" '").getFirst());
+        for (String symbol : symbols) {
+            for (List<Integer> tokens : List.of(encode(symbol), encode(" " + symbol))) {
+                if (tokens.size() == 1 || miscellaneous.contains(symbol)) {
+                    result.add(tokens.getFirst());
+                }
+            }
+        }
+        return List.copyOf(result);
+    }
+
+    /**
+     * faster-whisper's {@code get_suppressed_tokens}: {@code -1} expands to {@link
+     * #nonSpeechTokens()} (and other negative ids are then dropped); the task, sot, sot_prev, sot_lm
+     * and no-speech ids are always added. Returns sorted, distinct ids; the argument is not modified
+     * (faster-whisper extends a list argument in place).
+     *
+     * <p>An empty list yields just the always-added ids, as in faster-whisper. But faster-whisper's
+     * {@code transcribe} never calls this for {@code suppress_tokens=None} or {@code []}: it passes
+     * them to CTranslate2 unchanged, which means no suppression at all, special tokens included. A
+     * caller reproducing {@code transcribe} must make that check itself.
+     */
+    public List<Integer> suppressedTokens(List<Integer> suppressTokens) {
+        Objects.requireNonNull(suppressTokens, "suppressTokens");
+        Set<Integer> result = new TreeSet<>();
+        if (suppressTokens.contains(-1)) {
+            for (int token : suppressTokens) {
+                if (token >= 0) {
+                    result.add(token);
+                }
+            }
+            result.addAll(nonSpeechTokens);
+        } else {
+            result.addAll(suppressTokens);
+        }
+        result.addAll(List.of(transcribe, translate, sot, sotPrev, sotLm, noSpeech));
+        return List.copyOf(result);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("Whisper tokenizer " + file + " is closed");
+        }
+    }
+
+    /** Frees the native tokenizer after calls in flight finish. Idempotent. */
+    @Override
+    public void close() {
+        closeLock.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                tokenizer.close();
+            }
+        } finally {
+            closeLock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "WhisperVocabulary[" + file + (multilingual ? ", multilingual]" : ", English-only]");
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    private record TokenizerJson(
+            @JsonProperty("model") Model model,
+            @JsonProperty("added_tokens") List<AddedToken> addedTokens) {}
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    private record Model(@JsonProperty("vocab") Map<String, Integer> vocab) {}
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    private record AddedToken(@JsonProperty("id") int id, @JsonProperty("content") String content) {}
+}
