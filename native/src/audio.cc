@@ -206,7 +206,7 @@ ct2j_status ct2j_audio_decode(const char *path, int32_t sample_rate, bool split_
             fail(CT2J_ERR_NOT_FOUND, std::string("audio file not found: '") + path + "'");
         if (!S_ISREG(info.st_mode))
             fail(CT2J_ERR_DECODE, std::string("'") + path + "' is not a regular file");
-        av_log_set_level(AV_LOG_ERROR);
+        av_log_set_level(AV_LOG_QUIET); // failures surface as ct2j errors naming the file
         std::vector<int16_t> pcm = Decoder(path, sample_rate, split_stereo).run();
         auto audio = std::make_unique<ct2j_audio>();
         audio->count = split_stereo ? 2 : 1;

@@ -261,7 +261,7 @@ public final class WhisperTokenizer {
             boolean withSpace = subword.startsWith(" ");
             // Quirk kept from faster-whisper: `subword.strip() in string.punctuation` is a
             // substring test, so "" (e.g. a lone space) and runs like "()" count as punctuation.
-            boolean punctuation = PUNCTUATION.contains(pythonStrip(subword));
+            boolean punctuation = PUNCTUATION.contains(PythonText.strip(subword));
             if (special || withSpace || punctuation || words.isEmpty()) {
                 words.add(subword);
                 wordTokens.add(new ArrayList<>(subwordTokens));
@@ -280,42 +280,6 @@ public final class WhisperTokenizer {
             }
         }
         return -1;
-    }
-
-    // Python's str.strip(): Java's strip() misses U+00A0, U+2007, U+202F and U+0085.
-    static String pythonStrip(String s) {
-        int start = 0;
-        int end = s.length();
-        while (start < end) {
-            int c = s.codePointAt(start);
-            if (!isPythonSpace(c)) {
-                break;
-            }
-            start += Character.charCount(c);
-        }
-        while (end > start) {
-            int c = s.codePointBefore(end);
-            if (!isPythonSpace(c)) {
-                break;
-            }
-            end -= Character.charCount(c);
-        }
-        return s.substring(start, end);
-    }
-
-    // The code points for which Python's str.isspace() is true.
-    static boolean isPythonSpace(int c) {
-        return (c >= 0x09 && c <= 0x0D)
-                || (c >= 0x1C && c <= 0x20)
-                || c == 0x85
-                || c == 0xA0
-                || c == 0x1680
-                || (c >= 0x2000 && c <= 0x200A)
-                || c == 0x2028
-                || c == 0x2029
-                || c == 0x202F
-                || c == 0x205F
-                || c == 0x3000;
     }
 
     @Override

@@ -137,8 +137,8 @@ class WhisperTokenizerTest {
         WordTokens split = en.splitToWordTokens(concat(en.encode(" Hi"), List.of(en.eot())));
         // The eot decodes to "", which `in string.punctuation` accepts.
         assertEquals(List.of(" Hi", ""), split.words());
-        assertTrue("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~".contains(WhisperTokenizer.pythonStrip(" ()\u00a0")));
-        assertEquals("x", WhisperTokenizer.pythonStrip("\u3000\u202f\u0085x\u2007\u00a0\u001c"));
+        assertTrue("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~".contains(PythonText.strip(" ()\u00a0")));
+        assertEquals("x", PythonText.strip("\u3000\u202f\u0085x\u2007\u00a0\u001c"));
     }
 
     @Test

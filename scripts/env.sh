@@ -1,0 +1,15 @@
+# Sourced by the project's scripts: locates a JDK 25+ and the repository root.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export CT2J_CACHE=${CT2J_CACHE:-$HOME/.cache/ct2j}
+java_major() { "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p'; }
+if [ -z "${JAVA_HOME:-}" ] || [ "$(java_major "$JAVA_HOME" 2>/dev/null || echo 0)" -lt 25 ] 2>/dev/null; then
+  JAVA_HOME=
+  for candidate in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
+    if [ -x "$candidate/bin/java" ] && [ "$(java_major "$candidate")" -ge 25 ] 2>/dev/null; then
+      JAVA_HOME=$candidate; break
+    fi
+  done
+  [ -n "$JAVA_HOME" ] || { echo "ct2j needs a JDK 25 or newer (FFM); none found under /usr/lib/jvm" >&2; exit 1; }
+fi
+export JAVA_HOME
+export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"

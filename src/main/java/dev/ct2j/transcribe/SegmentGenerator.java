@@ -1,0 +1,426 @@
+package dev.ct2j.transcribe;
+
+import dev.ct2j.engine.EncoderOutput;
+import dev.ct2j.engine.GenerationOptions;
+import dev.ct2j.engine.GenerationResult;
+import dev.ct2j.features.MelSpectrogram;
+import dev.ct2j.tokenizer.PythonText;
+import dev.ct2j.tokenizer.WhisperTokenizer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/**
+ * faster-whisper's {@code generate_segments}: the sequential window loop, run one window at a time
+ * as the caller reads segments (Python's generator). Method names follow transcribe.py so that
+ * each step can be found there: {@link #generateWithFallback}, {@link #getPrompt},
+ * {@link #splitSegmentsByTimestamps}.
+ */
+final class SegmentGenerator implements Iterator<Segment> {
+    static final int MAX_LENGTH = GenerationOptions.MAX_LENGTH;
+    static final int INPUT_STRIDE = 2;
+    static final double TIME_PRECISION = 0.02;
+
+    private final WhisperModel model;
+    private final MelSpectrogram features;
+    private final TranscriptionOptions options;
+    private final List<Integer> suppressTokens;
+    private final int nbMaxFrames;
+    private final double timePerFrame;
+    private final int framesPerSecond;
+    private final int contentFrames;
+    private final double contentDuration;
+    private final int[][] seekClips;
+    private final WordTimestamps wordTimestamps;
+
+    private WhisperTokenizer tokenizer;
+    private int clipIdx;
+    private int seek;
+    private final List<Integer> allTokens = new ArrayList<>();
+    private int promptResetSince;
+    private int idx;
+    private double lastSpeechTimestamp;
+    private final Deque<Segment> pending = new ArrayDeque<>();
+    private boolean done;
+
+    SegmentGenerator(WhisperModel model, MelSpectrogram features, WhisperTokenizer tokenizer,
+                     TranscriptionOptions options, List<Integer> suppressTokens, int nbMaxFrames) {
+        this.model = model;
+        this.features = features;
+        this.tokenizer = tokenizer;
+        this.options = options;
+        this.suppressTokens = suppressTokens;
+        this.nbMaxFrames = nbMaxFrames;
+        this.timePerFrame = model.featureExtractor().timePerFrame();
+        this.framesPerSecond = model.featureExtractor().samplingRate() / model.featureExtractor().hopLength();
+        this.contentFrames = features.frames() - 1;
+        this.contentDuration = contentFrames * timePerFrame;
+        this.wordTimestamps = options.wordTimestamps() ? new WordTimestamps(model.engine()) : null;
+
+        List<Double> clips = options.clipTimestamps() == null ? List.of(0.0) : options.clipTimestamps();
+        List<Integer> seekPoints = new ArrayList<>();
+        for (double ts : clips) {
+            seekPoints.add((int) PyMath.round(ts * framesPerSecond));
+        }
+        if (seekPoints.isEmpty()) {
+            seekPoints.add(0);
+        }
+        if (seekPoints.size() % 2 == 1) {
+            seekPoints.add(contentFrames);
+        }
+        seekClips = new int[seekPoints.size() / 2][];
+        for (int i = 0; i < seekClips.length; i++) {
+            seekClips[i] = new int[] {seekPoints.get(2 * i), seekPoints.get(2 * i + 1)};
+        }
+        seek = seekClips[0][0];
+
+        if (options.initialPrompt() != null) {
+            allTokens.addAll(tokenizer.encode(" " + PythonText.strip(options.initialPrompt())));
+        } else if (options.initialPromptTokens() != null) {
+            allTokens.addAll(options.initialPromptTokens());
+        }
+    }
+
+    @Override
+    public boolean hasNext() {
+        while (pending.isEmpty() && !done) {
+            done = !processNextWindow();
+        }
+        return !pending.isEmpty();
+    }
+
+    @Override
+    public Segment next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException();
+        }
+        return pending.removeFirst();
+    }
+
+    /** One pass of generate_segments' loop; false once every clip is done. */
+    private boolean processNextWindow() {
+        if (clipIdx >= seekClips.length) {
+            return false;
+        }
+        int seekClipStart = seekClips[clipIdx][0];
+        int seekClipEnd = Math.min(seekClips[clipIdx][1], contentFrames);
+        if (seek < seekClipStart) {
+            seek = seekClipStart;
+        }
+        if (seek >= seekClipEnd) {
+            clipIdx++;
+            if (clipIdx < seekClips.length) {
+                seek = seekClips[clipIdx][0];
+            }
+            return true;
+        }
+        double timeOffset = seek * timePerFrame;
+        double windowEndTime = (seek + nbMaxFrames) * timePerFrame;
+        int segmentSize = Math.min(nbMaxFrames, Math.min(contentFrames - seek, seekClipEnd - seek));
+        double segmentDuration = segmentSize * timePerFrame;
+        MelSpectrogram segment = features.slice(seek, seek + segmentSize).padOrTrim(3000);
+        List<Integer> previousTokens = allTokens.subList(promptResetSince, allTokens.size());
+
+        try (EncoderOutput encoderOutput = model.encode(segment)) {
+            String language = tokenizer.languageCode();
+            if (options.multilingual()) {
+                // No threshold here, as in faster-whisper (issue #1322): the window's top language wins.
+                language = model.engine().detectLanguage(encoderOutput).getFirst().getFirst().code();
+                tokenizer = tokenizer.withLanguage(language);
+            }
+            List<Integer> prompt = getPrompt(previousTokens, options.withoutTimestamps(),
+                    seek == 0 ? options.prefix() : null, options.hotwords());
+            DecodeResult decoded = generateWithFallback(encoderOutput, prompt);
+
+            if (options.noSpeechThreshold() != null) {
+                boolean shouldSkip = decoded.noSpeechProb() > options.noSpeechThreshold();
+                if (options.logProbThreshold() != null && decoded.avgLogprob() > options.logProbThreshold()) {
+                    shouldSkip = false; // the log-prob is high enough, despite the no-speech probability
+                }
+                if (shouldSkip) {
+                    seek += segmentSize;
+                    return true;
+                }
+            }
+
+            List<Integer> tokens = decoded.tokens();
+            int previousSeek = seek;
+            Split split = splitSegmentsByTimestamps(tokens, timeOffset, segmentSize, segmentDuration, seek);
+            List<WindowSegment> currentSegments = split.segments();
+            seek = split.seek();
+
+            if (wordTimestamps != null) {
+                wordTimestamps.addWordTimestamps(List.of(currentSegments), tokenizer, encoderOutput,
+                        List.of(segmentSize), options.prependPunctuations(), options.appendPunctuations(),
+                        lastSpeechTimestamp);
+                if (!split.singleTimestampEnding()) {
+                    Double lastWordEnd = WordTimestamps.getEnd(currentSegments);
+                    if (lastWordEnd != null && lastWordEnd > timeOffset) {
+                        seek = (int) PyMath.round(lastWordEnd * framesPerSecond);
+                    }
+                }
+                if (options.hallucinationSilenceThreshold() != null
+                        && skipSilenceAroundHallucinations(currentSegments, timeOffset, segmentDuration, windowEndTime,
+                                previousSeek)) {
+                    return true; // re-decode the window from after the leading silence
+                }
+                Double lastWordEnd = WordTimestamps.getEnd(currentSegments);
+                if (lastWordEnd != null) {
+                    lastSpeechTimestamp = lastWordEnd;
+                }
+            }
+
+            for (WindowSegment s : currentSegments) {
+                String text = tokenizer.decode(s.tokens);
+                if (s.start == s.end || PythonText.strip(text).isEmpty()) {
+                    continue;
+                }
+                allTokens.addAll(s.tokens);
+                idx++;
+                pending.add(new Segment(idx, previousSeek, s.start, s.end, text, s.tokens, decoded.avgLogprob(),
+                        decoded.compressionRatio(), decoded.noSpeechProb(),
+                        wordTimestamps != null ? s.words : null, decoded.temperature(), language));
+            }
+
+            if (!options.conditionOnPreviousText() || decoded.temperature() > options.promptResetOnTemperature()) {
+                promptResetSince = allTokens.size();
+            }
+        }
+        return true;
+    }
+
+    /**
+     * hallucination_silence_threshold: skips silence around segments whose words look like a
+     * hallucination. Returns true when the window must be decoded again from a new seek (the
+     * first segment was anomalous after a long gap); otherwise it may move the seek and drop the
+     * anomalous segment and everything after it.
+     */
+    private boolean skipSilenceAroundHallucinations(List<WindowSegment> currentSegments, double timeOffset,
+                                                    double segmentDuration, double windowEndTime, int previousSeek) {
+        double threshold = options.hallucinationSilenceThreshold();
+        WindowSegment firstSegment = Hallucinations.nextWordsSegment(currentSegments, 0);
+        if (firstSegment != null && Hallucinations.isSegmentAnomaly(firstSegment)) {
+            double gap = firstSegment.start - timeOffset;
+            if (gap > threshold) {
+                seek = previousSeek + (int) PyMath.round(gap * framesPerSecond);
+                return true;
+            }
+        }
+        double halLastEnd = lastSpeechTimestamp;
+        for (int si = 0; si < currentSegments.size(); si++) {
+            WindowSegment segment = currentSegments.get(si);
+            if (segment.words.isEmpty()) {
+                continue;
+            }
+            if (Hallucinations.isSegmentAnomaly(segment)) {
+                WindowSegment nextSegment = Hallucinations.nextWordsSegment(currentSegments, si + 1);
+                double halNextStart = nextSegment != null ? nextSegment.words.getFirst().start()
+                        : timeOffset + segmentDuration;
+                boolean silenceBefore = segment.start - halLastEnd > threshold || segment.start < threshold
+                        || segment.start - timeOffset < 2.0;
+                boolean silenceAfter = halNextStart - segment.end > threshold
+                        || Hallucinations.isSegmentAnomaly(nextSegment) || windowEndTime - segment.end < 2.0;
+                if (silenceBefore && silenceAfter) {
+                    seek = (int) PyMath.round(Math.max(timeOffset + 1, segment.start) * framesPerSecond);
+                    if (contentDuration - segment.end < threshold) {
+                        seek = contentFrames;
+                    }
+                    currentSegments.subList(si, currentSegments.size()).clear();
+                    break;
+                }
+            }
+            halLastEnd = segment.end;
+        }
+        return false;
+    }
+
+    /** The chosen decoding of a window, as generate_with_fallback returns it. */
+    record DecodeResult(List<Integer> tokens, double avgLogprob, double temperature, double compressionRatio,
+                        double noSpeechProb) {}
+
+    DecodeResult generateWithFallback(EncoderOutput encoderOutput, List<Integer> prompt) {
+        int maxInitialTimestampIndex = (int) PyMath.round(options.maxInitialTimestamp() / TIME_PRECISION);
+        int maxLength = options.maxNewTokens() != null ? prompt.size() + options.maxNewTokens() : MAX_LENGTH;
+        if (maxLength > MAX_LENGTH) {
+            throw new IllegalArgumentException("The length of the prompt is " + prompt.size()
+                    + ", and the max_new_tokens " + (maxLength - prompt.size()) + ". Thus, the combined length of"
+                    + " the prompt and max_new_tokens is: " + maxLength + ". This exceeds the max_length of the"
+                    + " Whisper model: " + MAX_LENGTH + ". You should either reduce the length of your prompt, or"
+                    + " reduce the value of max_new_tokens, so that their combined length is less that "
+                    + MAX_LENGTH + ".");
+        }
+        GenerationOptions common = GenerationOptions.builder()
+                .lengthPenalty((float) options.lengthPenalty())
+                .repetitionPenalty((float) options.repetitionPenalty())
+                .noRepeatNgramSize(options.noRepeatNgramSize())
+                .maxLength(maxLength).returnScores(true).returnNoSpeechProb(true)
+                .suppressBlank(options.suppressBlank()).suppressTokens(suppressTokens)
+                .maxInitialTimestampIndex(maxInitialTimestampIndex).build();
+
+        List<DecodeResult> allResults = new ArrayList<>();
+        List<DecodeResult> belowCrThresholdResults = new ArrayList<>();
+        DecodeResult decodeResult = null;
+        double temperature = 0;
+        boolean needsFallback = true;
+        for (double t : options.temperatures()) {
+            temperature = t;
+            GenerationOptions generation = t > 0
+                    ? common.toBuilder().beamSize(1).numHypotheses(options.bestOf()).samplingTopk(0)
+                            .samplingTemperature((float) t).build()
+                    : common.toBuilder().beamSize(options.beamSize()).patience((float) options.patience()).build();
+            GenerationResult result = model.engine().generate(encoderOutput, List.of(prompt), generation).getFirst();
+            GenerationResult.Hypothesis best = result.hypotheses().getFirst();
+            List<Integer> tokens = best.ids();
+
+            // Recover the average log-prob from CTranslate2's length-normalised score.
+            int seqLen = tokens.size();
+            double cumLogprob = (double) best.score() * Math.pow(seqLen, options.lengthPenalty());
+            double avgLogprob = cumLogprob / (seqLen + 1);
+            double compressionRatio = PyMath.compressionRatio(PythonText.strip(tokenizer.decode(tokens)));
+            decodeResult = new DecodeResult(tokens, avgLogprob, t, compressionRatio, result.noSpeechProb());
+            allResults.add(decodeResult);
+
+            needsFallback = false;
+            if (options.compressionRatioThreshold() != null) {
+                if (compressionRatio > options.compressionRatioThreshold()) {
+                    needsFallback = true; // too repetitive
+                } else {
+                    belowCrThresholdResults.add(decodeResult);
+                }
+            }
+            if (options.logProbThreshold() != null && avgLogprob < options.logProbThreshold()) {
+                needsFallback = true; // average log probability is too low
+            }
+            if (options.noSpeechThreshold() != null && result.noSpeechProb() > options.noSpeechThreshold()
+                    && options.logProbThreshold() != null && avgLogprob < options.logProbThreshold()) {
+                needsFallback = false; // silence
+            }
+            if (!needsFallback) {
+                break;
+            }
+        }
+        if (needsFallback) {
+            // All failed: the best average log-prob wins (first on ties, as Python's max), reported
+            // with the last temperature so that prompt_reset_on_temperature applies.
+            List<DecodeResult> candidates = belowCrThresholdResults.isEmpty() ? allResults : belowCrThresholdResults;
+            DecodeResult best = candidates.getFirst();
+            for (DecodeResult candidate : candidates) {
+                if (candidate.avgLogprob() > best.avgLogprob()) {
+                    best = candidate;
+                }
+            }
+            decodeResult = new DecodeResult(best.tokens(), best.avgLogprob(), temperature, best.compressionRatio(),
+                    best.noSpeechProb());
+        }
+        return decodeResult;
+    }
+
+    List<Integer> getPrompt(List<Integer> previousTokens, boolean withoutTimestamps, String prefix, String hotwords) {
+        List<Integer> prompt = new ArrayList<>();
+        boolean hasHotwords = hotwords != null && !hotwords.isEmpty();
+        boolean hasPrefix = prefix != null && !prefix.isEmpty();
+        if (!previousTokens.isEmpty() || hasHotwords && !hasPrefix) {
+            prompt.add(tokenizer.sotPrev());
+            if (hasHotwords && !hasPrefix) {
+                List<Integer> hotwordsTokens = tokenizer.encode(" " + PythonText.strip(hotwords));
+                if (hotwordsTokens.size() >= MAX_LENGTH / 2) {
+                    hotwordsTokens = hotwordsTokens.subList(0, MAX_LENGTH / 2 - 1);
+                }
+                prompt.addAll(hotwordsTokens);
+            }
+            if (!previousTokens.isEmpty()) {
+                int keep = MAX_LENGTH / 2 - 1;
+                prompt.addAll(previousTokens.subList(Math.max(0, previousTokens.size() - keep), previousTokens.size()));
+            }
+        }
+        prompt.addAll(tokenizer.sotSequence());
+        if (withoutTimestamps) {
+            prompt.add(tokenizer.noTimestamps());
+        }
+        if (hasPrefix) {
+            List<Integer> prefixTokens = tokenizer.encode(" " + PythonText.strip(prefix));
+            if (prefixTokens.size() >= MAX_LENGTH / 2) {
+                prefixTokens = prefixTokens.subList(0, MAX_LENGTH / 2 - 1);
+            }
+            if (!withoutTimestamps) {
+                prompt.add(tokenizer.timestampBegin());
+            }
+            prompt.addAll(prefixTokens);
+        }
+        return prompt;
+    }
+
+    /** A sub-segment of one window before it becomes a {@link Segment}; words are filled in place. */
+    static final class WindowSegment {
+        final int seek;
+        double start;
+        double end;
+        final List<Integer> tokens;
+        List<Word> words = List.of();
+
+        WindowSegment(int seek, double start, double end, List<Integer> tokens) {
+            this.seek = seek;
+            this.start = start;
+            this.end = end;
+            this.tokens = List.copyOf(tokens);
+        }
+    }
+
+    record Split(List<WindowSegment> segments, int seek, boolean singleTimestampEnding) {}
+
+    Split splitSegmentsByTimestamps(List<Integer> tokens, double timeOffset, int segmentSize,
+                                    double segmentDuration, int seek) {
+        return splitSegmentsByTimestamps(tokenizer.timestampBegin(), tokens, timeOffset, segmentSize,
+                segmentDuration, seek);
+    }
+
+    static Split splitSegmentsByTimestamps(int timestampBegin, List<Integer> tokens, double timeOffset,
+                                           int segmentSize, double segmentDuration, int seek) {
+        List<WindowSegment> currentSegments = new ArrayList<>();
+        int n = tokens.size();
+        boolean singleTimestampEnding = n >= 2 && tokens.get(n - 2) < timestampBegin && timestampBegin <= tokens.get(n - 1);
+        List<Integer> consecutiveTimestamps = new ArrayList<>();
+        for (int i = 1; i < n; i++) {
+            if (tokens.get(i) >= timestampBegin && tokens.get(i - 1) >= timestampBegin) {
+                consecutiveTimestamps.add(i);
+            }
+        }
+        if (!consecutiveTimestamps.isEmpty()) {
+            List<Integer> slices = new ArrayList<>(consecutiveTimestamps);
+            if (singleTimestampEnding) {
+                slices.add(n);
+            }
+            int lastSlice = 0;
+            for (int currentSlice : slices) {
+                List<Integer> sliced = tokens.subList(lastSlice, currentSlice);
+                int startPosition = sliced.getFirst() - timestampBegin;
+                int endPosition = sliced.getLast() - timestampBegin;
+                currentSegments.add(new WindowSegment(seek, timeOffset + startPosition * TIME_PRECISION,
+                        timeOffset + endPosition * TIME_PRECISION, sliced));
+                lastSlice = currentSlice;
+            }
+            if (singleTimestampEnding) {
+                seek += segmentSize; // no speech after the last timestamp
+            } else {
+                seek += (tokens.get(lastSlice - 1) - timestampBegin) * INPUT_STRIDE; // resume at the last complete timestamp
+            }
+        } else {
+            double duration = segmentDuration;
+            Integer lastTimestamp = null;
+            for (int token : tokens) {
+                if (token >= timestampBegin) {
+                    lastTimestamp = token;
+                }
+            }
+            if (lastTimestamp != null && lastTimestamp != timestampBegin) {
+                duration = (lastTimestamp - timestampBegin) * TIME_PRECISION;
+            }
+            currentSegments.add(new WindowSegment(seek, timeOffset, timeOffset + duration, tokens));
+            seek += segmentSize;
+        }
+        return new Split(currentSegments, seek, singleTimestampEnding);
+    }
+}

@@ -1,0 +1,297 @@
+package dev.ct2j.transcribe;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ct2j.audio.AudioDecoder;
+import dev.ct2j.engine.EncoderOutput;
+import dev.ct2j.engine.Features;
+import dev.ct2j.engine.LanguageProbability;
+import dev.ct2j.engine.ModelDirectory;
+import dev.ct2j.engine.ModelFileException;
+import dev.ct2j.engine.ModelOptions;
+import dev.ct2j.engine.WhisperEngine;
+import dev.ct2j.features.FeatureExtractor;
+import dev.ct2j.features.MelSpectrogram;
+import dev.ct2j.tokenizer.WhisperTokenizer;
+import dev.ct2j.tokenizer.WhisperVocabulary;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * faster-whisper's {@code WhisperModel}: a model, its tokenizer and its feature extractor, and
+ * the sequential transcription pipeline.
+ *
+ * <pre>{@code
+ * try (var model = WhisperModel.load("base");
+ *      var result = model.transcribe(Path.of("audio.flac"), TranscriptionOptions.defaults())) {
+ *     for (Segment s : result) System.out.printf("[%.2fs -> %.2fs] %s%n", s.start(), s.end(), s.text());
+ * }
+ * }</pre>
+ *
+ * <p>{@link #close()} is faster-whisper's {@code del model}: it frees the weights, the tokenizer
+ * and every native buffer. {@link #unloadModel(boolean)} and {@link #loadModel(boolean)} are
+ * {@code model.model.unload_model()}/{@code load_model()}. Thread-safe: one model may serve
+ * several transcriptions at once (set {@code interThreads} for them to run in parallel).
+ */
+public final class WhisperModel implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("dev.ct2j");
+
+    private final ModelDirectory directory;
+    private final WhisperEngine engine;
+    private final WhisperVocabulary vocabulary;
+    private final FeatureExtractor featureExtractor;
+
+    private WhisperModel(ModelDirectory directory, WhisperEngine engine, WhisperVocabulary vocabulary,
+                         FeatureExtractor featureExtractor) {
+        this.directory = directory;
+        this.engine = engine;
+        this.vocabulary = vocabulary;
+        this.featureExtractor = featureExtractor;
+    }
+
+    /** Loads a model by store name ("base") or directory, with faster-whisper's default options. */
+    public static WhisperModel load(String modelSizeOrPath) {
+        return load(modelSizeOrPath, ModelOptions.defaults());
+    }
+
+    public static WhisperModel load(String modelSizeOrPath, ModelOptions options) {
+        ModelDirectory directory = ModelDirectory.resolve(modelSizeOrPath);
+        WhisperEngine engine = WhisperEngine.load(directory, options);
+        try {
+            WhisperVocabulary vocabulary;
+            try {
+                vocabulary = WhisperVocabulary.load(directory.path(), engine.isMultilingual());
+            } catch (UncheckedIOException | IllegalArgumentException e) {
+                throw new ModelFileException(directory.tokenizer(), e.getMessage(), e);
+            }
+            return new WhisperModel(directory, engine, vocabulary, featureExtractor(directory, engine.nMels()));
+        } catch (RuntimeException | Error e) {
+            engine.close();
+            throw e;
+        }
+    }
+
+    // faster-whisper keeps only preprocessor_config.json keys that are FeatureExtractor arguments.
+    // Without the file it falls back to 80 mels even for 128-mel models (a known bug); we use the
+    // model's own n_mels instead, which is identical whenever faster-whisper's choice works.
+    private static FeatureExtractor featureExtractor(ModelDirectory directory, int modelMels) {
+        if (directory.preprocessorConfig().isEmpty()) {
+            return new FeatureExtractor(modelMels);
+        }
+        JsonNode config = directory.preprocessorConfig().get();
+        Path file = directory.path().resolve("preprocessor_config.json");
+        try {
+            return new FeatureExtractor(intField(config, "feature_size", 80, file),
+                    intField(config, "sampling_rate", 16000, file), intField(config, "hop_length", 160, file),
+                    intField(config, "chunk_length", 30, file), intField(config, "n_fft", 400, file));
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(file, "unsupported values in " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int intField(JsonNode config, String name, int fallback, Path file) {
+        JsonNode node = config.get(name);
+        if (node == null || node.isNull()) {
+            return fallback;
+        }
+        if (!node.canConvertToInt()) {
+            throw new ModelFileException(file, "corrupt model file " + file + ": '" + name + "' must be an integer");
+        }
+        return node.asInt();
+    }
+
+    // ---- transcription --------------------------------------------------------------------------
+
+    /** Decodes an audio file (any format FFmpeg reads) and transcribes it. */
+    public Transcription transcribe(Path audioFile, TranscriptionOptions options) {
+        return transcribe(AudioDecoder.decode(audioFile, featureExtractor.samplingRate()), options);
+    }
+
+    /**
+     * Transcribes 16 kHz mono samples. Decoding happens while the segments are read; language
+     * detection and the features are computed here, as in faster-whisper.
+     */
+    public Transcription transcribe(float[] audio, TranscriptionOptions options) {
+        if (audio == null) {
+            throw new IllegalArgumentException("audio must not be null");
+        }
+        if (options == null) {
+            throw new IllegalArgumentException("options must not be null");
+        }
+        boolean multilingual = options.multilingual();
+        if (multilingual && !engine.isMultilingual()) {
+            LOG.log(System.Logger.Level.WARNING, "The current model is English-only but the multilingual parameter"
+                    + " is set to True; setting to False instead.");
+            multilingual = false;
+        }
+        int samplingRate = featureExtractor.samplingRate();
+        double duration = (double) audio.length / samplingRate;
+        double durationAfterVad = duration;
+        if (options.vadFilter() && options.clipTimestamps() == null) {
+            throw new UnsupportedOperationException("vad_filter is not available yet");
+        }
+
+        MelSpectrogram features = featureExtractor.compute(audio, 160, options.chunkLength());
+        int nbMaxFrames = featureExtractor.nbMaxFrames(options.chunkLength());
+
+        String language = options.language();
+        double languageProbability;
+        List<LanguageProbability> allLanguageProbs = null;
+        if (language == null) {
+            if (!engine.isMultilingual()) {
+                language = "en";
+                languageProbability = 1;
+            } else {
+                double startTimestamp = options.clipTimestamps() == null || options.clipTimestamps().isEmpty()
+                        ? 0.0 : options.clipTimestamps().getFirst();
+                int contentFrames = features.frames() - 1;
+                int framesPerSecond = samplingRate / featureExtractor.hopLength();
+                int seek = startTimestamp * framesPerSecond < contentFrames ? (int) (startTimestamp * framesPerSecond) : 0;
+                LanguageDetection detection = detectLanguage(features.slice(seek, features.frames()),
+                        options.languageDetectionSegments(), options.languageDetectionThreshold(), nbMaxFrames);
+                language = detection.language();
+                languageProbability = detection.languageProbability();
+                allLanguageProbs = detection.allLanguageProbs();
+                LOG.log(System.Logger.Level.DEBUG, "Detected language ''{0}'' with probability {1}", language,
+                        String.format("%.2f", languageProbability));
+            }
+        } else {
+            if (!engine.isMultilingual() && !language.equals("en")) {
+                LOG.log(System.Logger.Level.WARNING, "The current model is English-only but the language parameter is"
+                        + " set to ''{0}''; using ''en'' instead.", language);
+                language = "en";
+            }
+            languageProbability = 1;
+        }
+
+        WhisperTokenizer tokenizer = WhisperTokenizer.of(vocabulary, options.task(), language);
+        List<Integer> suppressTokens = options.suppressTokens() == null || options.suppressTokens().isEmpty()
+                ? List.of() // faster-whisper passes None and [] through: no suppression at all
+                : tokenizer.suppressedTokens(options.suppressTokens());
+        TranscriptionOptions effective = options.toBuilder().multilingual(multilingual).build();
+        TranscriptionInfo info = new TranscriptionInfo(language, languageProbability, duration, durationAfterVad,
+                allLanguageProbs, effective, null);
+        SegmentGenerator segments = new SegmentGenerator(this, features, tokenizer, effective, suppressTokens,
+                nbMaxFrames);
+        return new Transcription(info, segments);
+    }
+
+    // ---- language detection -----------------------------------------------------------------
+
+    /** faster-whisper's {@code detect_language(audio=...)}, without VAD. */
+    public LanguageDetection detectLanguage(float[] audio, int languageDetectionSegments,
+                                            double languageDetectionThreshold) {
+        if (audio == null) {
+            throw new IllegalArgumentException("audio must not be null");
+        }
+        if (languageDetectionSegments < 1) {
+            throw new IllegalArgumentException("language_detection_segments must be >= 1, got "
+                    + languageDetectionSegments);
+        }
+        int limit = (int) Math.min(audio.length, (long) languageDetectionSegments * featureExtractor.nSamples());
+        float[] head = limit == audio.length ? audio : java.util.Arrays.copyOf(audio, limit);
+        MelSpectrogram features = featureExtractor.compute(head);
+        return detectLanguage(features, languageDetectionSegments, languageDetectionThreshold,
+                featureExtractor.nbMaxFrames());
+    }
+
+    /** detect_language with faster-whisper's defaults: 1 segment, threshold 0.5. */
+    public LanguageDetection detectLanguage(float[] audio) {
+        return detectLanguage(audio, 1, 0.5);
+    }
+
+    LanguageDetection detectLanguage(MelSpectrogram features, int segments, double threshold, int nbMaxFrames) {
+        if (!engine.isMultilingual()) {
+            throw new IllegalStateException("language detection needs a multilingual model; "
+                    + directory.path() + " is English-only");
+        }
+        int frames = (int) Math.min(features.frames(), (long) segments * nbMaxFrames);
+        Map<String, List<Double>> detected = new LinkedHashMap<>();
+        List<LanguageProbability> allLanguageProbs = List.of();
+        String language = null;
+        double probability = 0;
+        boolean accepted = false;
+        for (int i = 0; i < frames; i += nbMaxFrames) {
+            MelSpectrogram window = features.slice(i, Math.min(i + nbMaxFrames, frames)).padOrTrim(3000);
+            try (EncoderOutput encoded = encode(window)) {
+                allLanguageProbs = engine.detectLanguage(encoded).getFirst();
+            }
+            language = allLanguageProbs.getFirst().code();
+            probability = allLanguageProbs.getFirst().probability();
+            if (probability > threshold) {
+                accepted = true;
+                break;
+            }
+            detected.computeIfAbsent(language, k -> new ArrayList<>()).add(probability);
+        }
+        if (!accepted) {
+            // Majority vote over the windows' top languages; ties go to the first seen.
+            String best = null;
+            for (Map.Entry<String, List<Double>> entry : detected.entrySet()) {
+                if (best == null || entry.getValue().size() > detected.get(best).size()) {
+                    best = entry.getKey();
+                }
+            }
+            language = best;
+            probability = detected.get(best).stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        }
+        return new LanguageDetection(language, probability, allLanguageProbs);
+    }
+
+    EncoderOutput encode(MelSpectrogram window) {
+        try (Features features = Features.of(window.data(), 1, window.nMels(), window.frames())) {
+            return engine.encode(features, false);
+        }
+    }
+
+    // ---- lifetime and accessors ---------------------------------------------------------------
+
+    /** CTranslate2's {@code unload_model(to_cpu)}: waits for calls in flight, never a silent no-op. */
+    public void unloadModel(boolean toCpu) {
+        engine.unload(toCpu);
+    }
+
+    /** CTranslate2's {@code load_model(keep_cache)}. */
+    public void loadModel(boolean keepCache) {
+        engine.load(keepCache);
+    }
+
+    public boolean isModelLoaded() {
+        return engine.isLoaded();
+    }
+
+    /** faster-whisper's {@code supported_languages}. */
+    public List<String> supportedLanguages() {
+        return vocabulary.supportedLanguages();
+    }
+
+    /** The CTranslate2 model ({@code WhisperModel.model} in faster-whisper). */
+    public WhisperEngine engine() {
+        return engine;
+    }
+
+    public WhisperVocabulary vocabulary() {
+        return vocabulary;
+    }
+
+    public FeatureExtractor featureExtractor() {
+        return featureExtractor;
+    }
+
+    public ModelDirectory directory() {
+        return directory;
+    }
+
+    /** faster-whisper's {@code del model}: waits for calls in flight, then frees everything. */
+    @Override
+    public void close() {
+        try {
+            engine.close();
+        } finally {
+            vocabulary.close();
+        }
+    }
+}

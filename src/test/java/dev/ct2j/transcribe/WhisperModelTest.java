@@ -1,0 +1,184 @@
+package dev.ct2j.transcribe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ct2j.TestSupport;
+import dev.ct2j.audio.AudioDecodeException;
+import dev.ct2j.audio.AudioDecoder;
+import dev.ct2j.engine.Device;
+import dev.ct2j.engine.ModelOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The sequential pipeline end to end on the real base model (exact parity: parity/check). */
+class WhisperModelTest {
+    private static WhisperModel model;
+    private static float[] jfk;
+
+    @BeforeAll
+    static void load() {
+        model = WhisperModel.load(TestSupport.modelDir().toString(),
+                ModelOptions.builder().device(Device.CPU).computeType("int8").intraThreads(2).build());
+        jfk = AudioDecoder.decode(TestSupport.data("jfk.flac"));
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    @Test
+    void transcribesJfkToOneSegment() {
+        try (Transcription result = model.transcribe(jfk, TranscriptionOptions.defaults())) {
+            TranscriptionInfo info = result.info();
+            assertEquals("en", info.language());
+            assertTrue(info.languageProbability() > 0.9);
+            assertEquals(11.0, info.duration());
+            assertEquals(99, info.allLanguageProbs().size());
+            assertEquals(info.language(), info.allLanguageProbs().getFirst().code());
+            List<Segment> segments = result.toList();
+            assertEquals(1, segments.size(), segments.toString());
+            Segment s = segments.getFirst();
+            assertEquals(1, s.id());
+            assertEquals(0, s.seek());
+            assertEquals(0.0, s.start());
+            assertTrue(s.end() > 10 && s.end() <= 11, "end " + s.end());
+            assertTrue(s.text().contains("ask not what your country can do for you"), s.text());
+            assertEquals(0.0, s.temperature());
+            assertNull(s.words());
+            assertEquals("en", s.language());
+            assertTrue(s.avgLogprob() < 0 && s.avgLogprob() > -1);
+            assertTrue(s.compressionRatio() > 1 && s.compressionRatio() < 2.4);
+        }
+    }
+
+    @Test
+    void segmentsAreDecodedLazilyAndReadOnce() {
+        Transcription result = model.transcribe(jfk, TranscriptionOptions.builder().language("en").build());
+        assertNull(result.info().allLanguageProbs());
+        assertEquals(1.0, result.info().languageProbability());
+        Iterator<Segment> it = result.iterator();
+        assertThrows(IllegalStateException.class, result::iterator);
+        assertTrue(it.hasNext());
+        it.next();
+        assertFalse(it.hasNext());
+        result.close();
+    }
+
+    @Test
+    void wordTimestampsCoverTheText() {
+        TranscriptionOptions options = TranscriptionOptions.builder().wordTimestamps(true).build();
+        try (Transcription result = model.transcribe(jfk, options)) {
+            Segment s = result.toList().getFirst();
+            assertFalse(s.words().isEmpty());
+            StringBuilder text = new StringBuilder();
+            double previousEnd = 0;
+            for (Word w : s.words()) {
+                text.append(w.word());
+                assertTrue(w.start() <= w.end(), w.toString());
+                assertTrue(w.start() >= previousEnd - 1e-9, w.toString());
+                assertTrue(w.probability() > 0 && w.probability() <= 1);
+                previousEnd = w.end();
+            }
+            assertEquals(s.text(), text.toString());
+            assertEquals(s.start(), s.words().getFirst().start());
+            assertEquals(s.end(), s.words().getLast().end());
+        }
+    }
+
+    @Test
+    void emptyAudioGivesNoSegmentsAndDetectLanguageWorks() {
+        try (Transcription result = model.transcribe(new float[0], TranscriptionOptions.defaults())) {
+            assertTrue(result.toList().isEmpty());
+            assertEquals(0.0, result.info().duration());
+        }
+        LanguageDetection detection = model.detectLanguage(new float[0]);
+        assertEquals(99, detection.allLanguageProbs().size());
+    }
+
+    @Test
+    void detectsLanguageOfJfk() {
+        LanguageDetection detection = model.detectLanguage(jfk);
+        assertEquals("en", detection.language());
+        assertTrue(detection.languageProbability() > 0.9);
+    }
+
+    @Test
+    void unknownLanguageIsRejectedByName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> model.transcribe(jfk, TranscriptionOptions.builder().language("xx").build()));
+        assertTrue(e.getMessage().contains("xx"), e.getMessage());
+    }
+
+    @Test
+    void maxNewTokensOverTheLimitIsRejected() {
+        assertThrows(IllegalArgumentException.class, () -> TranscriptionOptions.builder().maxNewTokens(449).build());
+        // 446 new tokens plus a 4-token prompt exceed 448: faster-whisper's ValueError, on the first window.
+        Transcription result = model.transcribe(jfk, TranscriptionOptions.builder().maxNewTokens(446).build());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, result::toList);
+        assertTrue(e.getMessage().contains("max_new_tokens"), e.getMessage());
+    }
+
+    @Test
+    void malformedClipTimestampsAreRejected() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TranscriptionOptions.builder().clipTimestamps("0,abc"));
+        assertTrue(e.getMessage().contains("abc"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> TranscriptionOptions.builder().clipTimestamps("-1,2").build());
+    }
+
+    @Test
+    void badAudioFilesNameTheFile(@TempDir Path tmp) throws Exception {
+        Path missing = tmp.resolve("missing.wav");
+        AudioDecodeException e = assertThrows(AudioDecodeException.class,
+                () -> model.transcribe(missing, TranscriptionOptions.defaults()));
+        assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
+
+        Path empty = Files.createFile(tmp.resolve("empty.mp3"));
+        e = assertThrows(AudioDecodeException.class, () -> AudioDecoder.decode(empty));
+        assertTrue(e.getMessage().contains("empty.mp3"), e.getMessage());
+
+        Path text = Files.writeString(tmp.resolve("notes.wav"), "this is not audio at all\n".repeat(100));
+        e = assertThrows(AudioDecodeException.class, () -> AudioDecoder.decode(text));
+        assertTrue(e.getMessage().contains("notes.wav"), e.getMessage());
+
+        byte[] flac = Files.readAllBytes(TestSupport.data("jfk.flac"));
+        Path corrupt = Files.write(tmp.resolve("corrupt.flac"), java.util.Arrays.copyOf(flac, 64));
+        e = assertThrows(AudioDecodeException.class, () -> AudioDecoder.decode(corrupt));
+        assertTrue(e.getMessage().contains("corrupt.flac"), e.getMessage());
+    }
+
+    @Test
+    void decodesAudioLikeFasterWhisper() {
+        assertEquals(176000, jfk.length);
+        var stereo = AudioDecoder.decodeStereo(TestSupport.data("stereo_diarization.wav"));
+        assertEquals(80000, stereo.left().length);
+        assertEquals(80000, stereo.right().length);
+        assertFalse(java.util.Arrays.equals(stereo.left(), stereo.right()));
+    }
+
+    @Test
+    void compressionRatioMatchesPythonZlib() {
+        // zlib.compress(b"hello hello hello hello") is 16 bytes, zlib.compress(b"") 8.
+        assertEquals(23.0 / 16, PyMath.compressionRatio("hello hello hello hello"));
+        assertEquals(0.0, PyMath.compressionRatio(""));
+    }
+
+    @Test
+    void pythonRoundingIsHalfEven() {
+        assertEquals(2, PyMath.round(2.5));
+        assertEquals(4, PyMath.round(3.5));
+        assertEquals(2.67, PyMath.round(2.675, 2)); // 2.675 is 2.67499999... in binary
+        assertEquals(0.12, NumpyMath.round(0.125, 2));
+    }
+}
