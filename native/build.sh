@@ -3,7 +3,9 @@
 #   1. CTranslate2 from the pinned `ct2rs` crate (which publishes CTranslate2's full tree),
 #      with Intel MKL (static, from PyPI) and oneDNN (static, from the pinned `onednn-src` crate):
 #      the same backends, versions and flags as the official ctranslate2 wheels;
-#   2. the ct2j shim (top-level CMakeLists.txt) against it, into build/native/lib.
+#   2. FFmpeg 8.1.2 (static, audio only) from the pinned `ffmpeg-src` crate: the same release as
+#      the FFmpeg inside PyAV's wheel, so that decoded samples match faster-whisper's bit for bit;
+#   3. the ct2j shim (top-level CMakeLists.txt) against both, into build/native/lib.
 # Heavy outputs are cached outside the clone in $CT2J_CACHE (default ~/.cache/ct2j), keyed by
 # versions and flags, so a second run only rebuilds the shim.
 #
@@ -21,6 +23,8 @@ CT2RS_VERSION=0.10.3        # publishes CTranslate2 4.8.4
 CT2RS_SHA256=edf9167bb229e98360fe2ae650bf44936bf043f11cf6e620994bd0ef51c6cf8c
 ONEDNN_SRC_VERSION=0.1.22   # publishes oneDNN 3.14.1
 ONEDNN_SRC_SHA256=e44a92c32c52aa160b62ffeae2e4c17206d2c6332120efffed9542132fd19401
+FFMPEG_SRC_VERSION=8.1.2    # publishes FFmpeg 8.1.2: the release PyAV 18.1 (faster-whisper's decoder) bundles
+FFMPEG_SRC_SHA256=dab50ae98987270a0363d2d2ce78c4b7cc462e6a9719927bbd0202ac6594f67c
 MKL_VERSION=2025.3.0
 
 WITH_CUDA=OFF
@@ -53,6 +57,7 @@ fetch_crate() { # name version sha256 -> prints extracted dir
 }
 CT2_SRC="$(fetch_crate ct2rs "$CT2RS_VERSION" "$CT2RS_SHA256")/CTranslate2"
 DNNL_SRC="$(fetch_crate onednn-src "$ONEDNN_SRC_VERSION" "$ONEDNN_SRC_SHA256")/oneDNN"
+FFMPEG_CRATE="$(fetch_crate ffmpeg-src "$FFMPEG_SRC_VERSION" "$FFMPEG_SRC_SHA256")"
 CT2_VERSION=$(sed -n 's/^__version__ = "\(.*\)"/\1/p' "$CT2_SRC/python/ctranslate2/version.py")
 DNNL_VERSION=$(sed -n 's/^set(PROJECT_VERSION "\(.*\)")/\1/p' "$DNNL_SRC/CMakeLists.txt")
 log "CTranslate2 $CT2_VERSION, oneDNN $DNNL_VERSION, MKL $MKL_VERSION"
@@ -117,8 +122,32 @@ if [ ! -f "$CT2_PREFIX/.ok" ]; then
 fi
 [ "$DEPS_ONLY" = 1 ] && { echo "$CT2_PREFIX"; exit 0; }
 
-# ---- 5. the ct2j shim -------------------------------------------------------------------------
+# ---- 5. FFmpeg, static and audio-only (decoders, demuxers, libswresample) -------------------
+FFMPEG_PREFIX="$CACHE/ffmpeg-$FFMPEG_SRC_VERSION-audio-static"
+if [ ! -f "$FFMPEG_PREFIX/.ok" ]; then
+  log "building FFmpeg $FFMPEG_SRC_VERSION (static, audio decoders)"
+  command -v nasm >/dev/null || { echo "nasm is needed to build FFmpeg with its SIMD code (apt-get install nasm)" >&2; exit 1; }
+  bdir="$CACHE/build/ffmpeg-$FFMPEG_SRC_VERSION"
+  rm -rf "$bdir" "$FFMPEG_PREFIX" && mkdir -p "$bdir"
+  tar -xJf "$FFMPEG_CRATE/native/ffmpeg.tar.xz" -C "$bdir"
+  # Assembly stays on: PyAV's FFmpeg runs the SIMD versions of the DSP routines, and the C
+  # fallbacks round differently.
+  (cd "$bdir/ffmpeg" && ./configure --prefix="$FFMPEG_PREFIX" --enable-static --disable-shared --enable-pic \
+      --disable-programs --disable-doc --disable-network --disable-autodetect \
+      --disable-avdevice --disable-avfilter --disable-swscale \
+      --disable-encoders --disable-muxers --disable-hwaccels --disable-indevs --disable-outdevs \
+      --disable-filters --disable-bsfs --disable-protocols --enable-protocol=file,pipe \
+      --disable-decoders --enable-decoder='aac*,ac3*,eac3*,alac,als,amrnb,amrwb,ape,atrac*,cook,dca,dsd_*,flac,g722,g723_1,g726*,g729,gsm*,mace*,mlp,mp1*,mp2*,mp3*,nellymoser,opus,pcm_*,adpcm_*,qcelp,qdm2,ra_*,shorten,tak,truehd,tta,vorbis,wavpack,wma*,speex,sipr,twinvq,metasound,imc,iac,interplay_dpcm,roq_dpcm,sol_dpcm,xan_dpcm,derf_dpcm,gremlin_dpcm,dolby_e,evrc,hca,hcom,acelp_kelvin,siren,msnsiren,osq,apac,bonk,misc4,ftr,xma*,dfpwm,rka,wady_dpcm,cbd2_dpcm,qoa,ahx' \
+      >&2)
+  make -C "$bdir/ffmpeg" -j "$JOBS" >&2
+  make -C "$bdir/ffmpeg" install-libs install-headers >&2 # the crate has no doc/examples for "install"
+  rm -rf "$bdir"
+  touch "$FFMPEG_PREFIX/.ok"
+fi
+
+
+# ---- 6. the ct2j shim -------------------------------------------------------------------------
 cmake -S "$ROOT" -B "$ROOT/build/native" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCT2_ROOT="$CT2_PREFIX" -DCT2J_WITH_CUDA="$WITH_CUDA" >&2
+  -DCT2_ROOT="$CT2_PREFIX" -DFFMPEG_ROOT="$FFMPEG_PREFIX" -DCT2J_WITH_CUDA="$WITH_CUDA" >&2
 cmake --build "$ROOT/build/native" -j "$JOBS" >&2
 echo "$CT2_PREFIX"

@@ -8,7 +8,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 
-PACKAGES=(cmake ninja-build pkg-config unzip libavformat-dev libavcodec-dev libswresample-dev libavutil-dev)
+PACKAGES=(cmake ninja-build pkg-config unzip nasm)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
