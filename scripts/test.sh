@@ -12,3 +12,6 @@ CT2J_MODEL_DIR="$MODEL_DIR" CT2J_TEST_AUDIO="$ROOT/../shared/data/jfk.flac" buil
 
 echo "== Java tests"
 ./mvnw -B test -Dct2j.model.dir="$MODEL_DIR" "$@"
+
+echo "== parity with faster-whisper 1.2.1"
+parity/check parity/manifest.jsonl
