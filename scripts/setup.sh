@@ -21,5 +21,5 @@ command -v cargo >/dev/null || { echo "[setup] cargo is needed to fetch CTransla
 
 native/build.sh >/dev/null
 scripts/install-model.sh base >/dev/null
-./mvnw -q -B -DskipTests package >&2
+./mvnw -q -B -Dmaven.test.skip=true package >&2
 echo "[setup] ready: $(ls target/ct2j-*.jar)" >&2

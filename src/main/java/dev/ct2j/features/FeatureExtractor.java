@@ -1,29 +1,42 @@
 package dev.ct2j.features;
 
-import java.util.Arrays;
 import java.util.stream.IntStream;
 
 /**
  * Whisper's log-mel spectrogram, reproducing faster-whisper 1.2.1's {@code FeatureExtractor}
- * ({@code faster_whisper/feature_extractor.py}) to within 1e-5 absolute of its numpy output.
+ * ({@code faster_whisper/feature_extractor.py}) bit for bit as numpy 2.4.6 computes it on an x86-64
+ * CPU with AVX-512 (see {@link #isNumpyExact()}), and otherwise to within 1e-5 absolute.
  *
  * <p>Instances are immutable and thread-safe: unlike faster-whisper, {@link #compute(float[], int,
  * Integer)} never changes the extractor, so one instance can serve concurrent transcriptions.
  *
- * <p>What is reproduced, and where it differs internally:
+ * <p>Each numpy step is reproduced with the arithmetic numpy actually executes:
  * <ul>
  *   <li>Slaney mel filters computed in double and rounded to float, exactly as faster-whisper's
- *       {@code get_mel_filters(...).astype("float32")}.
- *   <li>{@code padding} zeros appended, centred STFT with numpy {@code "reflect"} padding
- *       (repeated reflection when the signal is shorter than {@code n_fft / 2}), periodic Hann
- *       window rounded to float, last STFT frame dropped, power spectrum, mel projection,
- *       {@code log10(max(mel, 1e-10))}, clamp to {@code max - 8}, {@code (x + 4) / 4}.
- *   <li>The window product is rounded to float like numpy's float32 {@code frames * window}; the
- *       FFT, power and mel sums run in double (numpy uses float32 pocketfft and sgemm). Rounding the
- *       product is what keeps the low-energy bins within tolerance; the double FFT is more accurate
- *       than numpy's, and the difference from it is ~2e-7 on real audio.
- *   <li>The log, clamp and scaling steps run in float, in numpy's order.
+ *       {@code get_mel_filters(...).astype("float32")}; the periodic Hann window likewise.
+ *   <li>{@code padding} zeros appended, centred framing with numpy {@code "reflect"} padding
+ *       (repeated reflection when the signal is shorter than {@code n_fft / 2}), the float32
+ *       product {@code frames * window}, the last STFT frame dropped.
+ *   <li>{@code np.fft.rfft}: numpy 2.4 widens the float32 frames to double and runs pocketfft's
+ *       double-precision real FFT; {@link PocketRfft} repeats its operations exactly, and the
+ *       complex128 result is rounded to complex64 as faster-whisper's {@code astype} does.
+ *   <li>{@code np.abs(...) ** 2}: numpy's SIMD complex64 absolute value
+ *       ({@link NumpyKernels#complexAbs}) and a float32 square.
+ *   <li>{@code mel_filters @ magnitudes}: the float32 accumulation order of the OpenBLAS kernel
+ *       numpy's bundled OpenBLAS uses for that shape on SkylakeX-class CPUs
+ *       ({@link NumpyKernels.MelKernel}).
+ *   <li>{@code np.log10(np.clip(mel, 1e-10))}: Intel SVML's AVX-512 {@code log10f}, which numpy
+ *       calls on such CPUs ({@link NumpySvmlLog10}). Its coefficient tables are numpy's data and
+ *       are not shipped here: {@code scripts/extract-numpy-constants.py} extracts them from the
+ *       pinned numpy wheel into {@code ~/.cache/ct2j/numpy-svml-log10.bin}. Without that file the
+ *       extractor falls back to a correctly rounded {@code log10} and is then accurate to ~2.4e-7
+ *       instead of exact; {@link #isNumpyExact()} says which applies.
+ *   <li>The clamp to {@code max - 8} and {@code (x + 4) / 4} in float, in numpy's order.
  * </ul>
+ * All of this is IEEE float and double arithmetic plus {@link Math#fma}, which Java defines
+ * exactly, so the output does not depend on the machine running the JVM. What it is exact
+ * <em>to</em> is numpy on an AVX-512 machine: numpy itself gives different last bits elsewhere
+ * (another {@code log10} without AVX-512, other OpenBLAS kernels on other CPUs).
  *
  * <p>Memory stays bounded for long inputs: frames are transformed one at a time into per-task
  * scratch, never materialising the padded signal or the complex STFT (faster-whisper's whole-file
@@ -58,11 +71,11 @@ public final class FeatureExtractor {
     private final int nBins;
 
     private final float[] melFilters;   // [nMels][nBins], as faster-whisper's float32 matrix
-    private final double[] filterTaps;  // the non-zero run of each row, widened once
     private final int[] filterFirstBin; // first non-zero bin of each row
-    private final int[] filterOffset;   // start of each row's run in filterTaps; nMels + 1 entries
+    private final int[] filterEndBin;   // one past the last non-zero bin of each row
     private final float[] window;
-    private final RealFft fft;
+    private final PocketRfft fft;
+    private final NumpySvmlLog10 log10;  // null: numpy's tables are unavailable, see isNumpyExact()
 
     /** Extractor for {@code featureSize} mel bands with Whisper's other defaults. */
     public FeatureExtractor(int featureSize) {
@@ -115,12 +128,11 @@ public final class FeatureExtractor {
         this.nBins = nFft / 2 + 1;
         this.melFilters = melFilters(samplingRate, nFft, featureSize);
         this.window = periodicHann(nFft);
-        this.fft = new RealFft(nFft);
+        this.fft = new PocketRfft(nFft);
+        this.log10 = NumpySvmlLog10.shared();
 
         filterFirstBin = new int[nMels];
-        filterOffset = new int[nMels + 1];
-        int total = 0;
-        int[] last = new int[nMels];
+        filterEndBin = new int[nMels];
         for (int m = 0; m < nMels; m++) {
             int first = -1;
             int end = 0;
@@ -132,21 +144,33 @@ public final class FeatureExtractor {
                     end = k + 1;
                 }
             }
-            if (first < 0) {
-                first = 0; // an empty band just yields the floor, like numpy's all-zero row
-            }
-            filterFirstBin[m] = first;
-            last[m] = end;
-            filterOffset[m] = total;
-            total += Math.max(0, end - first);
+            // An all-zero row (none in Whisper's filterbanks) sums nothing and yields the floor.
+            filterFirstBin[m] = Math.max(first, 0);
+            filterEndBin[m] = end;
         }
-        filterOffset[nMels] = total;
-        filterTaps = new double[total];
-        for (int m = 0; m < nMels; m++) {
-            for (int i = 0, k = filterFirstBin[m]; k < last[m]; i++, k++) {
-                filterTaps[filterOffset[m] + i] = melFilters[m * nBins + k];
-            }
-        }
+    }
+
+    /**
+     * Whether {@link #compute} is bit-identical to faster-whisper 1.2.1 with numpy 2.4.6 on an
+     * x86-64 CPU with AVX-512 (numpy's SVML {@code log10} and OpenBLAS's SkylakeX kernels). True
+     * when numpy's SVML {@code log10} constants were found (see {@link #numpyExactStatus()});
+     * otherwise only the {@code log10} step differs, by at most one float ulp of its result, and
+     * the features stay within ~2.4e-7 of numpy's.
+     */
+    public boolean isNumpyExact() {
+        return log10 != null;
+    }
+
+    /**
+     * Where numpy's SVML {@code log10} constants were loaded from, or why they are missing and how
+     * to generate them ({@code scripts/extract-numpy-constants.py}). They are looked up once per
+     * JVM: the file named by the system property {@code ct2j.numpySvmlLog10} or else the
+     * environment variable {@code CT2J_NUMPY_SVML_LOG10} ({@code none} turns exact mode off), or
+     * else the first existing of {@code $CT2J_CACHE/numpy-svml-log10.bin} and
+     * {@code ~/.cache/ct2j/numpy-svml-log10.bin}.
+     */
+    public static String numpyExactStatus() {
+        return NumpySvmlLog10.status();
     }
 
     public int nMels() {
@@ -313,17 +337,20 @@ public final class FeatureExtractor {
     private float logMelBlock(float[] audio, int n, int from, int to, int frames, float[] out) {
         int count = to - from;
         double[] frame = new double[nFft];
-        double[] power = new double[nBins];
-        RealFft.Workspace ws = fft.newWorkspace();
+        double[] scratch = new double[nFft];
+        float[] power = new float[nBins];
+        float[] lanes = new float[16];
         float[] block = new float[nMels * count]; // [nMels][count], so rows copy out contiguously
         int half = nFft / 2;
+        // The OpenBLAS path depends on the whole product's shape: one matmul over all frames.
+        NumpyKernels.MelKernel kernel = NumpyKernels.MelKernel.select(frames, nMels, nBins);
         float max = Float.NEGATIVE_INFINITY;
 
         for (int t = from; t < to; t++) {
             int start = t * hopLength - half; // first sample of the frame, in signal coordinates
             if (start >= 0 && start + nFft <= audio.length) {
                 for (int k = 0; k < nFft; k++) {
-                    // Rounded to float on purpose: numpy multiplies float32 frames by a float32 window.
+                    // numpy multiplies float32 frames by a float32 window; rfft then widens to double.
                     frame[k] = audio[start + k] * window[k];
                 }
             } else {
@@ -331,20 +358,38 @@ public final class FeatureExtractor {
                     frame[k] = sample(audio, n, start + k) * window[k];
                 }
             }
-            fft.powerSpectrum(frame, power, ws);
+            fft.forward(frame, scratch);
+
+            // FFTPACK order r0, r1, i1, ..., r(n/2); rounded to complex64, |z| and z^2 in float32.
+            boolean finite = true;
+            for (int k = 0; k < nBins; k++) {
+                float re;
+                float im;
+                if (k == 0) {
+                    re = (float) frame[0];
+                    im = 0f;
+                } else if (2 * k == nFft) {
+                    re = (float) frame[nFft - 1];
+                    im = 0f;
+                } else {
+                    re = (float) frame[2 * k - 1];
+                    im = (float) frame[2 * k];
+                }
+                float magnitude = NumpyKernels.complexAbs(re, im);
+                float p = magnitude * magnitude;
+                power[k] = p;
+                finite &= Float.isFinite(p);
+            }
 
             int col = t - from;
             for (int m = 0; m < nMels; m++) {
-                int off = filterOffset[m];
-                int len = filterOffset[m + 1] - off;
-                int bin = filterFirstBin[m];
-                double acc = 0;
-                for (int i = 0; i < len; i++) {
-                    acc += filterTaps[off + i] * power[bin + i];
-                }
-                // The mel energies are float32 in numpy, and so is the floor they are clipped to.
-                float mel = Math.max((float) acc, MEL_FLOOR);
-                float log = (float) StrictMath.log10(mel);
+                // Zero filter weights leave the accumulators unchanged unless a power is inf/NaN.
+                int first = finite ? filterFirstBin[m] : 0;
+                int end = finite ? filterEndBin[m] : nBins;
+                float mel = NumpyKernels.melDot(kernel, melFilters, m * nBins, power, first, end, nBins, lanes);
+                // np.clip with the float32 floor, then numpy's float32 log10.
+                mel = Math.max(mel, MEL_FLOOR);
+                float log = log10 != null ? log10.log10(mel) : (float) StrictMath.log10(mel);
                 block[m * count + col] = log;
                 max = Math.max(max, log);
             }
@@ -443,408 +488,6 @@ public final class FeatureExtractor {
             }
         }
         return weights;
-    }
-
-    /**
-     * Power spectrum {@code |rfft(x)|^2} of a real sequence of even length {@code n}, in double.
-     * The sequence is packed into a complex one of length {@code n / 2} (even samples real, odd
-     * samples imaginary), transformed by a mixed-radix Stockham FFT (radix 4, 2 and generic odd
-     * radices, so 400 = 2 * 200 = 2 * 4 * 2 * 5 * 5 needs no Bluestein step), then unpacked.
-     * Twiddles are precomputed; a {@link Workspace} holds the per-thread buffers.
-     */
-    static final class RealFft {
-        private final int n;
-        private final int half;
-        private final int[] radices;
-        private final double[][] twiddleRe; // per stage: [p * (r - 1) + (j - 1)] = W_len^(j p)
-        private final double[][] twiddleIm;
-        private final double[][] kernelCos; // per stage, odd radix only: cos(2 pi j k / r)
-        private final double[][] kernelSin;
-        private final double[] unpackRe;    // W_n^k for k in [0, n / 2]
-        private final double[] unpackIm;
-
-        RealFft(int n) {
-            if (n < 2 || n % 2 != 0) {
-                throw new IllegalArgumentException("real FFT length must be even and >= 2, got " + n);
-            }
-            this.n = n;
-            this.half = n / 2;
-            this.radices = factor(half);
-            int stages = radices.length;
-            twiddleRe = new double[stages][];
-            twiddleIm = new double[stages][];
-            kernelCos = new double[stages][];
-            kernelSin = new double[stages][];
-            int len = half;
-            for (int s = 0; s < stages; s++) {
-                int r = radices[s];
-                int m = len / r;
-                twiddleRe[s] = new double[m * (r - 1)];
-                twiddleIm[s] = new double[m * (r - 1)];
-                for (int p = 0; p < m; p++) {
-                    for (int j = 1; j < r; j++) {
-                        double angle = -2.0 * Math.PI * ((long) j * p) / len;
-                        twiddleRe[s][p * (r - 1) + j - 1] = StrictMath.cos(angle);
-                        twiddleIm[s][p * (r - 1) + j - 1] = StrictMath.sin(angle);
-                    }
-                }
-                if (r != 2 && r != 4 && r != 5) {
-                    kernelCos[s] = new double[r * r];
-                    kernelSin[s] = new double[r * r];
-                    for (int j = 0; j < r; j++) {
-                        for (int k = 0; k < r; k++) {
-                            double angle = 2.0 * Math.PI * ((j * k) % r) / r;
-                            kernelCos[s][j * r + k] = StrictMath.cos(angle);
-                            kernelSin[s][j * r + k] = StrictMath.sin(angle);
-                        }
-                    }
-                }
-                len = m;
-            }
-            unpackRe = new double[half + 1];
-            unpackIm = new double[half + 1];
-            for (int k = 0; k <= half; k++) {
-                double angle = -2.0 * Math.PI * k / n;
-                unpackRe[k] = StrictMath.cos(angle);
-                unpackIm[k] = StrictMath.sin(angle);
-            }
-        }
-
-        /** Radix 4 first while possible, then 2, then odd factors in increasing order. */
-        private static int[] factor(int m) {
-            int[] tmp = new int[32];
-            int count = 0;
-            while (m % 4 == 0) {
-                tmp[count++] = 4;
-                m /= 4;
-            }
-            while (m % 2 == 0) {
-                tmp[count++] = 2;
-                m /= 2;
-            }
-            for (int f = 3; m > 1; f += 2) {
-                while (m % f == 0) {
-                    tmp[count++] = f;
-                    m /= f;
-                }
-                if ((long) f * f > m && m > 1) {
-                    tmp[count++] = m;
-                    m = 1;
-                }
-            }
-            return Arrays.copyOf(tmp, count);
-        }
-
-        int length() {
-            return n;
-        }
-
-        Workspace newWorkspace() {
-            int maxRadix = 1;
-            for (int r : radices) {
-                maxRadix = Math.max(maxRadix, r);
-            }
-            return new Workspace(half, maxRadix);
-        }
-
-        /** Per-thread buffers: two ping-pong complex arrays and a butterfly's inputs. */
-        static final class Workspace {
-            final double[] aRe;
-            final double[] aIm;
-            final double[] bRe;
-            final double[] bIm;
-            final double[] inRe;
-            final double[] inIm;
-
-            Workspace(int size, int maxRadix) {
-                aRe = new double[size];
-                aIm = new double[size];
-                bRe = new double[size];
-                bIm = new double[size];
-                inRe = new double[maxRadix];
-                inIm = new double[maxRadix];
-            }
-        }
-
-        /** Writes {@code |X_k|^2} for {@code k in [0, n / 2]} into {@code power}. */
-        void powerSpectrum(double[] x, double[] power, Workspace ws) {
-            transform(x, ws);
-            double[] zRe = ws.aRe;
-            double[] zIm = ws.aIm;
-            for (int k = 0; k <= half; k++) {
-                int i = k == half ? 0 : k;
-                int c = k == 0 ? 0 : half - k;
-                // Z[k] = E[k] + i O[k] and conj(Z[half - k]) = E[k] - i O[k] for real even/odd parts.
-                double zr = zRe[i];
-                double zi = zIm[i];
-                double cr = zRe[c];
-                double ci = -zIm[c];
-                double er = 0.5 * (zr + cr);
-                double ei = 0.5 * (zi + ci);
-                double or = 0.5 * (zi - ci);
-                double oi = -0.5 * (zr - cr);
-                double wr = unpackRe[k];
-                double wi = unpackIm[k];
-                double xr = er + wr * or - wi * oi;
-                double xi = ei + wr * oi + wi * or;
-                power[k] = xr * xr + xi * xi;
-            }
-        }
-
-        /** Full complex spectrum {@code X_k, k in [0, n / 2]}; slower path kept for tests. */
-        void spectrum(double[] x, double[] outRe, double[] outIm, Workspace ws) {
-            transform(x, ws);
-            double[] zRe = ws.aRe;
-            double[] zIm = ws.aIm;
-            for (int k = 0; k <= half; k++) {
-                int i = k == half ? 0 : k;
-                int c = k == 0 ? 0 : half - k;
-                double zr = zRe[i];
-                double zi = zIm[i];
-                double cr = zRe[c];
-                double ci = -zIm[c];
-                double er = 0.5 * (zr + cr);
-                double ei = 0.5 * (zi + ci);
-                double or = 0.5 * (zi - ci);
-                double oi = -0.5 * (zr - cr);
-                outRe[k] = er + unpackRe[k] * or - unpackIm[k] * oi;
-                outIm[k] = ei + unpackRe[k] * oi + unpackIm[k] * or;
-            }
-        }
-
-        /** Packs {@code x} and leaves the half-length complex DFT in {@code ws.aRe / ws.aIm}. */
-        private void transform(double[] x, Workspace ws) {
-            double[] sRe = ws.aRe;
-            double[] sIm = ws.aIm;
-            double[] dRe = ws.bRe;
-            double[] dIm = ws.bIm;
-            for (int t = 0; t < half; t++) {
-                sRe[t] = x[2 * t];
-                sIm[t] = x[2 * t + 1];
-            }
-            int len = half;
-            int stride = 1;
-            for (int s = 0; s < radices.length; s++) {
-                int r = radices[s];
-                int m = len / r;
-                switch (r) {
-                    case 2 -> radix2(sRe, sIm, dRe, dIm, m, stride, twiddleRe[s], twiddleIm[s]);
-                    case 4 -> radix4(sRe, sIm, dRe, dIm, m, stride, twiddleRe[s], twiddleIm[s]);
-                    case 5 -> radix5(sRe, sIm, dRe, dIm, m, stride, twiddleRe[s], twiddleIm[s]);
-                    default -> radixOdd(sRe, sIm, dRe, dIm, r, m, stride, s, ws);
-                }
-                double[] t = sRe;
-                sRe = dRe;
-                dRe = t;
-                t = sIm;
-                sIm = dIm;
-                dIm = t;
-                len = m;
-                stride *= r;
-            }
-            if (sRe != ws.aRe) {
-                System.arraycopy(sRe, 0, ws.aRe, 0, half);
-                System.arraycopy(sIm, 0, ws.aIm, 0, half);
-            }
-        }
-
-        // Stockham decimation in frequency: inputs a_k = src[q + stride (p + k m)], outputs
-        // dst[q + stride (r p + j)] = W_len^(j p) * sum_k a_k W_r^(j k); the order sorts itself out.
-
-        private static void radix2(double[] sRe, double[] sIm, double[] dRe, double[] dIm,
-                int m, int stride, double[] twRe, double[] twIm) {
-            for (int p = 0; p < m; p++) {
-                double wr = twRe[p];
-                double wi = twIm[p];
-                for (int q = 0; q < stride; q++) {
-                    int i0 = q + stride * p;
-                    int i1 = i0 + stride * m;
-                    double ar = sRe[i0];
-                    double ai = sIm[i0];
-                    double br = sRe[i1];
-                    double bi = sIm[i1];
-                    int o = q + stride * 2 * p;
-                    dRe[o] = ar + br;
-                    dIm[o] = ai + bi;
-                    double xr = ar - br;
-                    double xi = ai - bi;
-                    dRe[o + stride] = xr * wr - xi * wi;
-                    dIm[o + stride] = xr * wi + xi * wr;
-                }
-            }
-        }
-
-        private static void radix4(double[] sRe, double[] sIm, double[] dRe, double[] dIm,
-                int m, int stride, double[] twRe, double[] twIm) {
-            int sm = stride * m;
-            for (int p = 0; p < m; p++) {
-                double w1r = twRe[3 * p];
-                double w1i = twIm[3 * p];
-                double w2r = twRe[3 * p + 1];
-                double w2i = twIm[3 * p + 1];
-                double w3r = twRe[3 * p + 2];
-                double w3i = twIm[3 * p + 2];
-                for (int q = 0; q < stride; q++) {
-                    int i0 = q + stride * p;
-                    double a0r = sRe[i0];
-                    double a0i = sIm[i0];
-                    double a1r = sRe[i0 + sm];
-                    double a1i = sIm[i0 + sm];
-                    double a2r = sRe[i0 + 2 * sm];
-                    double a2i = sIm[i0 + 2 * sm];
-                    double a3r = sRe[i0 + 3 * sm];
-                    double a3i = sIm[i0 + 3 * sm];
-                    double t0r = a0r + a2r;
-                    double t0i = a0i + a2i;
-                    double t1r = a0r - a2r;
-                    double t1i = a0i - a2i;
-                    double t2r = a1r + a3r;
-                    double t2i = a1i + a3i;
-                    double t3r = a1r - a3r;
-                    double t3i = a1i - a3i;
-                    // W_4 = -i: b1 = t1 - i t3, b3 = t1 + i t3
-                    double b1r = t1r + t3i;
-                    double b1i = t1i - t3r;
-                    double b2r = t0r - t2r;
-                    double b2i = t0i - t2i;
-                    double b3r = t1r - t3i;
-                    double b3i = t1i + t3r;
-                    int o = q + stride * 4 * p;
-                    dRe[o] = t0r + t2r;
-                    dIm[o] = t0i + t2i;
-                    dRe[o + stride] = b1r * w1r - b1i * w1i;
-                    dIm[o + stride] = b1r * w1i + b1i * w1r;
-                    dRe[o + 2 * stride] = b2r * w2r - b2i * w2i;
-                    dIm[o + 2 * stride] = b2r * w2i + b2i * w2r;
-                    dRe[o + 3 * stride] = b3r * w3r - b3i * w3i;
-                    dIm[o + 3 * stride] = b3r * w3i + b3i * w3r;
-                }
-            }
-        }
-
-        private static final double C1 = Math.cos(2 * Math.PI / 5);
-        private static final double C2 = Math.cos(4 * Math.PI / 5);
-        private static final double S1 = Math.sin(2 * Math.PI / 5);
-        private static final double S2 = Math.sin(4 * Math.PI / 5);
-
-        // 400 = 2 * 4 * 2 * 5 * 5: the two radix-5 stages cost most, hence a dedicated kernel.
-        private static void radix5(double[] sRe, double[] sIm, double[] dRe, double[] dIm,
-                int m, int stride, double[] twRe, double[] twIm) {
-            int sm = stride * m;
-            for (int p = 0; p < m; p++) {
-                int tw = 4 * p;
-                double w1r = twRe[tw];
-                double w1i = twIm[tw];
-                double w2r = twRe[tw + 1];
-                double w2i = twIm[tw + 1];
-                double w3r = twRe[tw + 2];
-                double w3i = twIm[tw + 2];
-                double w4r = twRe[tw + 3];
-                double w4i = twIm[tw + 3];
-                for (int q = 0; q < stride; q++) {
-                    int i0 = q + stride * p;
-                    double a0r = sRe[i0];
-                    double a0i = sIm[i0];
-                    double a1r = sRe[i0 + sm];
-                    double a1i = sIm[i0 + sm];
-                    double a2r = sRe[i0 + 2 * sm];
-                    double a2i = sIm[i0 + 2 * sm];
-                    double a3r = sRe[i0 + 3 * sm];
-                    double a3i = sIm[i0 + 3 * sm];
-                    double a4r = sRe[i0 + 4 * sm];
-                    double a4i = sIm[i0 + 4 * sm];
-                    double t1r = a1r + a4r;
-                    double t1i = a1i + a4i;
-                    double t2r = a2r + a3r;
-                    double t2i = a2i + a3i;
-                    double t3r = a1r - a4r;
-                    double t3i = a1i - a4i;
-                    double t4r = a2r - a3r;
-                    double t4i = a2i - a3i;
-                    double m1r = a0r + C1 * t1r + C2 * t2r;
-                    double m1i = a0i + C1 * t1i + C2 * t2i;
-                    double m2r = a0r + C2 * t1r + C1 * t2r;
-                    double m2i = a0i + C2 * t1i + C1 * t2i;
-                    // b1,4 = m1 -/+ i u and b2,3 = m2 -/+ i v, the sine terms of W_5^(jk)
-                    double ur = S1 * t3r + S2 * t4r;
-                    double ui = S1 * t3i + S2 * t4i;
-                    double vr = S2 * t3r - S1 * t4r;
-                    double vi = S2 * t3i - S1 * t4i;
-                    double b1r = m1r + ui;
-                    double b1i = m1i - ur;
-                    double b4r = m1r - ui;
-                    double b4i = m1i + ur;
-                    double b2r = m2r + vi;
-                    double b2i = m2i - vr;
-                    double b3r = m2r - vi;
-                    double b3i = m2i + vr;
-                    int o = q + stride * 5 * p;
-                    dRe[o] = a0r + t1r + t2r;
-                    dIm[o] = a0i + t1i + t2i;
-                    dRe[o + stride] = b1r * w1r - b1i * w1i;
-                    dIm[o + stride] = b1r * w1i + b1i * w1r;
-                    dRe[o + 2 * stride] = b2r * w2r - b2i * w2i;
-                    dIm[o + 2 * stride] = b2r * w2i + b2i * w2r;
-                    dRe[o + 3 * stride] = b3r * w3r - b3i * w3i;
-                    dIm[o + 3 * stride] = b3r * w3i + b3i * w3r;
-                    dRe[o + 4 * stride] = b4r * w4r - b4i * w4i;
-                    dIm[o + 4 * stride] = b4r * w4i + b4i * w4r;
-                }
-            }
-        }
-
-        /** Any odd radix, pairing a_k with a_(r-k) so each cos/sin product serves both. */
-        private void radixOdd(double[] sRe, double[] sIm, double[] dRe, double[] dIm,
-                int r, int m, int stride, int stage, Workspace ws) {
-            double[] cos = kernelCos[stage];
-            double[] sin = kernelSin[stage];
-            double[] twRe = twiddleRe[stage];
-            double[] twIm = twiddleIm[stage];
-            double[] inRe = ws.inRe;
-            double[] inIm = ws.inIm;
-            int pairs = r / 2;
-            int sm = stride * m;
-            for (int p = 0; p < m; p++) {
-                for (int q = 0; q < stride; q++) {
-                    int i0 = q + stride * p;
-                    double a0r = sRe[i0];
-                    double a0i = sIm[i0];
-                    double sumR = a0r;
-                    double sumI = a0i;
-                    // Stored as sums (index k) and differences (index r - k) of the mirrored inputs.
-                    for (int k = 1; k <= pairs; k++) {
-                        double xr = sRe[i0 + k * sm];
-                        double xi = sIm[i0 + k * sm];
-                        double yr = sRe[i0 + (r - k) * sm];
-                        double yi = sIm[i0 + (r - k) * sm];
-                        inRe[k] = xr + yr;
-                        inIm[k] = xi + yi;
-                        inRe[r - k] = xr - yr;
-                        inIm[r - k] = xi - yi;
-                        sumR += xr + yr;
-                        sumI += xi + yi;
-                    }
-                    int o = q + stride * r * p;
-                    dRe[o] = sumR;
-                    dIm[o] = sumI;
-                    for (int j = 1; j < r; j++) {
-                        double br = a0r;
-                        double bi = a0i;
-                        for (int k = 1; k <= pairs; k++) {
-                            double c = cos[j * r + k];
-                            double sn = sin[j * r + k];
-                            // a_k W^(jk) + a_(r-k) W^(-jk) = c (a_k + a_(r-k)) - i sn (a_k - a_(r-k))
-                            br += c * inRe[k] + sn * inIm[r - k];
-                            bi += c * inIm[k] - sn * inRe[r - k];
-                        }
-                        double wr = twRe[p * (r - 1) + j - 1];
-                        double wi = twIm[p * (r - 1) + j - 1];
-                        dRe[o + j * stride] = br * wr - bi * wi;
-                        dIm[o + j * stride] = br * wi + bi * wr;
-                    }
-                }
-            }
-        }
     }
 
     @Override

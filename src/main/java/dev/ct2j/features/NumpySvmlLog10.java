@@ -21,9 +21,10 @@ import java.util.zip.CRC32;
  * <p>The 16-interval coefficient tables are numpy's (Intel's) data and are deliberately not part
  * of this repository: {@code scripts/extract-numpy-constants.py} reads them out of numpy's own
  * binary ({@code numpy/_core/_multiarray_umath*.so} of the pinned numpy 2.4.6 wheel, verified by
- * sha256) and writes a small constants file, which this class loads once per JVM from, in order:
- * the system property {@value #PROPERTY}, the environment variable {@value #ENVIRONMENT},
- * {@code $CT2J_CACHE/numpy-svml-log10.bin}, {@code ~/.cache/ct2j/numpy-svml-log10.bin}.
+ * sha256) and writes a small constants file, which this class loads once per JVM from the system
+ * property {@value #PROPERTY} or else the environment variable {@value #ENVIRONMENT} (either set to
+ * {@code none} disables it), or else the first existing of
+ * {@code $CT2J_CACHE/numpy-svml-log10.bin} and {@code ~/.cache/ct2j/numpy-svml-log10.bin}.
  *
  * <p>File format (little-endian): magic {@code "CT2JLG10"}, u32 version 1, u32 count 80, 80
  * float32 values ({@code c0[16], c1[16], c2[16], c3[16], log10(2) x 16}), u32 CRC-32 of all the
@@ -68,23 +69,35 @@ final class NumpySvmlLog10 {
         return Holder.STATUS;
     }
 
-    /** Where the constants are looked for, in order (the first existing file is used). */
+    /**
+     * Where the constants are looked for, in order. An explicitly configured location (system
+     * property or environment variable) is authoritative: if it is missing or broken, the default
+     * locations are not consulted, and the value {@code none} disables the constants.
+     */
     static Path[] candidates() {
+        String explicit = explicitLocation();
+        if (explicit != null) {
+            return explicit.equalsIgnoreCase("none") ? new Path[0] : new Path[] {Path.of(explicit)};
+        }
         java.util.List<Path> paths = new java.util.ArrayList<>();
-        String property = System.getProperty(PROPERTY);
-        if (property != null && !property.isBlank()) {
-            paths.add(Path.of(property));
-        }
-        String env = System.getenv(ENVIRONMENT);
-        if (env != null && !env.isBlank()) {
-            paths.add(Path.of(env));
-        }
         String cache = System.getenv("CT2J_CACHE");
         if (cache != null && !cache.isBlank()) {
             paths.add(Path.of(cache, FILE_NAME));
         }
         paths.add(Path.of(System.getProperty("user.home"), ".cache", "ct2j", FILE_NAME));
         return paths.toArray(Path[]::new);
+    }
+
+    private static String explicitLocation() {
+        String property = System.getProperty(PROPERTY);
+        if (property != null && !property.isBlank()) {
+            return property.strip();
+        }
+        String env = System.getenv(ENVIRONMENT);
+        if (env != null && !env.isBlank()) {
+            return env.strip();
+        }
+        return null;
     }
 
     private static final class Holder {
@@ -94,18 +107,21 @@ final class NumpySvmlLog10 {
         static {
             NumpySvmlLog10 found = null;
             StringBuilder why = new StringBuilder();
-            for (Path path : candidates()) {
+            Path[] candidates = candidates();
+            if (candidates.length == 0) {
+                why.append("disabled by ").append(PROPERTY).append('/').append(ENVIRONMENT).append("=none; ");
+            }
+            for (Path path : candidates) {
                 if (!Files.isRegularFile(path)) {
                     why.append(path).append(": not found; ");
                     continue;
                 }
                 try {
                     found = load(path);
-                    break;
                 } catch (IOException | IllegalArgumentException e) {
                     why.append(path).append(": ").append(e.getMessage()).append("; ");
-                    break; // an explicit but broken file must not silently fall through to another
                 }
+                break; // a file that exists but is broken must not silently give way to another
             }
             INSTANCE = found;
             STATUS = found != null

@@ -1,0 +1,218 @@
+package dev.ct2j.vad;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtSession;
+
+/**
+ * The Silero VAD v6 ONNX model, run the way faster-whisper 1.2.1's {@code SileroVADModel} runs it: CPU
+ * only, one intra-op and one inter-op thread, no memory arena.
+ *
+ * <p>Thread-safe: {@link #speechProbabilities} may be called from several threads at once (ONNX Runtime
+ * sessions allow concurrent runs, and each call carries its own LSTM state). {@link #close} waits for
+ * running calls; calls after it throw {@link IllegalStateException}.
+ */
+public final class SileroVadModel implements AutoCloseable {
+
+    /** System property naming the model file; checked first by {@link #locateDefault()}. */
+    public static final String MODEL_PROPERTY = "ct2j.vad.model";
+    /** Environment variable naming the model file; checked second by {@link #locateDefault()}. */
+    public static final String MODEL_ENV = "CT2J_VAD_MODEL";
+    /** File name in the ct2j model store, where {@code scripts/install-vad.sh} puts it. */
+    public static final String MODEL_FILE = "silero_vad_v6.onnx";
+
+    /** Samples per window: one probability per window. */
+    public static final int WINDOW_SIZE = 512;
+    /** Samples of the previous window prepended to each window. */
+    public static final int CONTEXT_SIZE = 64;
+    private static final int INPUT_WIDTH = WINDOW_SIZE + CONTEXT_SIZE;
+    private static final int STATE_SIZE = 128;
+    private static final long[] STATE_SHAPE = {1, 1, STATE_SIZE};
+    // faster-whisper's encoder_batch_size: rows per session run; h and c carry over between runs.
+    private static final int BATCH_ROWS = 10000;
+
+    private final Path path;
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private boolean closed;
+
+    private SileroVadModel(Path path, OrtEnvironment env, OrtSession session) {
+        this.path = path;
+        this.env = env;
+        this.session = session;
+    }
+
+    /** Loads the ONNX model at {@code path}. */
+    public static SileroVadModel load(Path path) {
+        if (!Files.isRegularFile(path)) {
+            throw new IllegalArgumentException("Silero VAD model not found: " + path.toAbsolutePath());
+        }
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
+            opts.setInterOpNumThreads(1);
+            opts.setIntraOpNumThreads(1);
+            opts.setCPUArenaAllocator(false);
+            opts.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
+            return new SileroVadModel(path, env, env.createSession(path.toString(), opts));
+        } catch (OrtException e) {
+            throw new IllegalStateException("cannot load the Silero VAD model " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Loads the model that {@link #locateDefault()} finds. */
+    public static SileroVadModel loadDefault() {
+        return load(locateDefault());
+    }
+
+    /**
+     * Finds the default model file: system property {@value #MODEL_PROPERTY}, then environment variable
+     * {@value #MODEL_ENV}, then {@code ~/.cache/ct2j/models/silero_vad_v6.onnx}.
+     *
+     * @throws IllegalStateException naming every path tried when none holds the file
+     */
+    public static Path locateDefault() {
+        List<String> tried = new ArrayList<>();
+        String property = System.getProperty(MODEL_PROPERTY);
+        if (property != null && !property.isBlank()) {
+            Path p = Path.of(property);
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+            tried.add(p.toAbsolutePath() + " (system property " + MODEL_PROPERTY + ")");
+        }
+        String fromEnv = System.getenv(MODEL_ENV);
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            Path p = Path.of(fromEnv);
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+            tried.add(p.toAbsolutePath() + " (environment variable " + MODEL_ENV + ")");
+        }
+        Path store = Path.of(System.getProperty("user.home"), ".cache", "ct2j", "models", MODEL_FILE);
+        if (Files.isRegularFile(store)) {
+            return store;
+        }
+        tried.add(store + " (ct2j model store)");
+        throw new IllegalStateException("Silero VAD model not found; tried " + String.join(", ", tried)
+                + ". Install it with scripts/install-vad.sh, or set -D" + MODEL_PROPERTY + " or " + MODEL_ENV + ".");
+    }
+
+    /** The file this model was loaded from. */
+    public Path path() {
+        return path;
+    }
+
+    /**
+     * One speech probability per 512-sample window: faster-whisper's {@code SileroVADModel.__call__}.
+     *
+     * <p>Each window is fed with the last 64 samples of the previous window in front (zeros before the
+     * first). The caller's array is not modified, unlike the numpy original, which zeroes its input's
+     * tail in place.
+     *
+     * @param paddedAudio 16 kHz mono samples, a non-zero multiple of 512 long
+     * @return {@code paddedAudio.length / 512} probabilities
+     */
+    public float[] speechProbabilities(float[] paddedAudio) {
+        if (paddedAudio.length == 0 || paddedAudio.length % WINDOW_SIZE != 0) {
+            // faster-whisper fails here too (an assertion, or an IndexError on an empty buffer).
+            throw new IllegalArgumentException("VAD input length must be a non-zero multiple of " + WINDOW_SIZE
+                    + ", got " + paddedAudio.length);
+        }
+        int windows = paddedAudio.length / WINDOW_SIZE;
+        float[] probabilities = new float[windows];
+        lifecycle.readLock().lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the Silero VAD model is closed: " + path);
+            }
+            float[] h = new float[STATE_SIZE];
+            float[] c = new float[STATE_SIZE];
+            for (int first = 0; first < windows; first += BATCH_ROWS) {
+                int rows = Math.min(BATCH_ROWS, windows - first);
+                FloatBuffer input = batchInput(paddedAudio, first, rows, windows);
+                try (OnnxTensor inputTensor = OnnxTensor.createTensor(env, input, new long[] {rows, INPUT_WIDTH});
+                     OnnxTensor hTensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(h), STATE_SHAPE);
+                     OnnxTensor cTensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(c), STATE_SHAPE);
+                     OrtSession.Result result = session.run(Map.of("input", inputTensor, "h", hTensor, "c", cTensor))) {
+                    FloatBuffer out = floats(result, "speech_probs");
+                    if (out.remaining() != rows) {
+                        throw new IllegalStateException("Silero VAD returned " + out.remaining() + " probabilities for "
+                                + rows + " windows");
+                    }
+                    out.get(probabilities, first, rows);
+                    h = new float[STATE_SIZE];
+                    c = new float[STATE_SIZE];
+                    floats(result, "hn").get(h);
+                    floats(result, "cn").get(c);
+                }
+            }
+        } catch (OrtException e) {
+            throw new IllegalStateException("Silero VAD inference failed: " + e.getMessage(), e);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+        return probabilities;
+    }
+
+    /** Rows {@code first .. first+rows-1} of the [-1, 576] model input, in a direct buffer ONNX Runtime can wrap. */
+    private static FloatBuffer batchInput(float[] audio, int first, int rows, int windows) {
+        FloatBuffer input = ByteBuffer.allocateDirect(rows * INPUT_WIDTH * Float.BYTES)
+                .order(ByteOrder.nativeOrder()).asFloatBuffer();
+        for (int row = first; row < first + rows; row++) {
+            int start = row * WINDOW_SIZE;
+            if (row == 0) {
+                input.put(new float[CONTEXT_SIZE]);
+            } else {
+                input.put(audio, start - CONTEXT_SIZE, CONTEXT_SIZE);
+            }
+            if (row == windows - 1) {
+                // faster-whisper quirk: `context[-1] = 0` writes through a numpy view, zeroing the last 64 samples of the last window.
+                input.put(audio, start, WINDOW_SIZE - CONTEXT_SIZE);
+                input.put(new float[CONTEXT_SIZE]);
+            } else {
+                input.put(audio, start, WINDOW_SIZE);
+            }
+        }
+        return input.flip();
+    }
+
+    private static FloatBuffer floats(OrtSession.Result result, String name) {
+        OnnxValue value = result.get(name)
+                .orElseThrow(() -> new IllegalStateException("Silero VAD model has no output '" + name + "'"));
+        if (!(value instanceof OnnxTensor tensor)) {
+            throw new IllegalStateException("Silero VAD output '" + name + "' is not a tensor");
+        }
+        return tensor.getFloatBuffer();
+    }
+
+    @Override
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            session.close();
+        } catch (OrtException e) {
+            throw new IllegalStateException("cannot close the Silero VAD model " + path + ": " + e.getMessage(), e);
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+}
