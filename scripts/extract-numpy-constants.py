@@ -163,6 +163,8 @@ def main(argv=None):
 
     data = origin = None
     if args.so:
+        if not os.path.isfile(args.so):
+            raise SystemExit("error: %s does not exist" % args.so)
         with open(args.so, "rb") as f:
             data, origin = f.read(), os.path.abspath(args.so)
     elif args.source in ("auto", "installed"):

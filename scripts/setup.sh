@@ -21,5 +21,8 @@ command -v cargo >/dev/null || { echo "[setup] cargo is needed to fetch CTransla
 
 native/build.sh >/dev/null
 scripts/install-model.sh base >/dev/null
+scripts/install-vad.sh >/dev/null
+# numpy's SVML log10 table, read from the pinned numpy wheel: makes the features bit-exact.
+python3 scripts/extract-numpy-constants.py --quiet
 ./mvnw -q -B -Dmaven.test.skip=true package >&2
 echo "[setup] ready: $(ls target/ct2j-*.jar)" >&2

@@ -6,7 +6,7 @@ Writes into OUT_DIR:
   result.json   {"n_samples", "probs", "runs": [...]}, one run per option set:
                   options        the VadOptions kwargs used
                   timestamps     get_speech_timestamps(audio, VadOptions(**options))
-                  collect        collect_chunks with max_duration inf (null in JSON) and 30: metadata, chunk
+                  collect        collect_chunks with max_duration inf (null in JSON), 30 and 2: metadata, chunk
                                  lengths and the SHA-256 of each chunk's little-endian float32 bytes
                   map            SpeechTimestampsMap(timestamps, 16000): get_chunk_index/get_original_time on a
                                  grid of times, chunk ends included, with is_end False and True, and
@@ -125,7 +125,7 @@ def main(argv=None):
         runs.append({
             "options": options,
             "timestamps": [{"start": int(c["start"]), "end": int(c["end"])} for c in timestamps],
-            "collect": [_collect(audio, timestamps, float("inf")), _collect(audio, timestamps, 30)],
+            "collect": [_collect(audio, timestamps, d) for d in (float("inf"), 30, 2)],
             "map": _map_queries(timestamps),
         })
 

@@ -33,7 +33,7 @@ import picocli.CommandLine.Parameters;
 /** The ct2j command line. Bad input ends with a one-line error and exit code 2. */
 @Command(name = "ct2j", mixinStandardHelpOptions = true, version = "ct2j 0.1.0",
         description = "faster-whisper for the JVM: transcribe audio with CTranslate2.",
-        subcommands = {Main.Transcribe.class, Main.DetectLanguage.class, ParityRun.class, BenchEngine.class})
+        subcommands = {Main.Transcribe.class, Main.DetectLanguage.class, ParityRun.class, BenchEngine.class, MemCheck.class})
 public final class Main {
     static final int EXIT_BAD_INPUT = 2;
 

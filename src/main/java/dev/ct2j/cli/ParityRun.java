@@ -7,6 +7,7 @@ import dev.ct2j.audio.StereoAudio;
 import dev.ct2j.engine.Device;
 import dev.ct2j.engine.EngineRuntime;
 import dev.ct2j.engine.ModelOptions;
+import dev.ct2j.transcribe.BatchedInferencePipeline;
 import dev.ct2j.transcribe.FasterWhisperKwargs;
 import dev.ct2j.transcribe.Segment;
 import dev.ct2j.transcribe.Transcription;
@@ -56,9 +57,10 @@ final class ParityRun implements Callable<Integer> {
                 long started = System.nanoTime();
                 try {
                     String mode = testCase.path("mode").asText("sequential");
-                    if (!mode.equals("sequential")) {
+                    if (!mode.equals("sequential") && !mode.equals("batched")) {
                         throw new UnsupportedOperationException("unsupported mode '" + mode + "'");
                     }
+                    boolean batched = mode.equals("batched");
                     String modelName = testCase.path("model").asText("base");
                     String device = testCase.path("device").asText("cpu");
                     String computeType = testCase.path("compute_type").asText("default");
@@ -66,10 +68,15 @@ final class ParityRun implements Callable<Integer> {
                     // is a per-worker-thread generator seeded on first use.
                     EngineRuntime.setRandomSeed(testCase.path("seed").asInt(0));
                     float[] audio = audio(base, testCase);
-                    TranscriptionOptions options = FasterWhisperKwargs.toOptions(testCase.get("options"));
+                    TranscriptionOptions options = FasterWhisperKwargs.apply(batched
+                            ? BatchedInferencePipeline.defaultOptions() : TranscriptionOptions.builder(),
+                            testCase.get("options")).build();
+                    int batchSize = testCase.path("options").path("batch_size").asInt(8);
                     try (WhisperModel model = WhisperModel.load(modelName, ModelOptions.builder()
                             .device(Device.of(device)).computeType(computeType).intraThreads(threads).build());
-                         Transcription transcription = model.transcribe(audio, options)) {
+                         Transcription transcription = batched
+                                 ? new BatchedInferencePipeline(model).transcribe(audio, options, batchSize)
+                                 : model.transcribe(audio, options)) {
                         List<Segment> segments = transcription.toList();
                         result.put("info", transcription.info());
                         result.put("segments", segments);

@@ -12,14 +12,21 @@ import java.lang.foreign.ValueLayout;
  */
 public final class EncoderOutput extends EngineInput {
     private final long[] shape;
+    private final java.util.function.Consumer<EncoderOutput> onClose;
 
-    EncoderOutput(MemorySegment storage) {
+    EncoderOutput(MemorySegment storage, java.util.function.Consumer<EncoderOutput> onClose) {
         super("EncoderOutput", storage, () -> ct2j_h.ct2j_storage_free(storage));
+        this.onClose = onClose;
         try (Arena call = Arena.ofConfined()) {
             MemorySegment dims = call.allocate(ValueLayout.JAVA_LONG, 4);
             int rank = (int) ct2j_h.ct2j_storage_shape(storage, dims, 4);
             this.shape = dims.asSlice(0, rank * Long.BYTES).toArray(ValueLayout.JAVA_LONG);
         }
+    }
+
+    @Override
+    protected void beforeFree() {
+        onClose.accept(this);
     }
 
     /** The dimensions, e.g. [1, 1500, 512]. */

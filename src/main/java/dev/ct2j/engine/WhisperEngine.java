@@ -41,6 +41,11 @@ public final class WhisperEngine extends NativeResource {
     private final Device device;
     private final String computeType;
     private final int numReplicas;
+    // Encoder outputs not closed yet: close() frees them before the model (on CUDA they hold
+    // device memory from the workers' allocators, which die with the model). Weak, so that a
+    // forgotten output is still reclaimed by its Cleaner.
+    private final java.util.Set<EncoderOutput> liveOutputs =
+            java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
 
     private WhisperEngine(MemorySegment handle, String source) {
         super("WhisperEngine(" + source + ")", () -> ct2j_h.ct2j_model_free(handle));
@@ -147,7 +152,9 @@ public final class WhisperEngine extends NativeResource {
             try (Arena call = Arena.ofConfined()) {
                 MemorySegment out = call.allocate(ValueLayout.ADDRESS);
                 Status.check(ct2j_h.ct2j_encode(handle, features.storage(), toCpu, out), "encode failed");
-                return new EncoderOutput(out.get(ValueLayout.ADDRESS, 0));
+                EncoderOutput output = new EncoderOutput(out.get(ValueLayout.ADDRESS, 0), liveOutputs::remove);
+                liveOutputs.add(output);
+                return output;
             }
         });
     }
@@ -378,6 +385,17 @@ public final class WhisperEngine extends NativeResource {
 
     public String source() {
         return source;
+    }
+
+    @Override
+    protected void beforeFree() {
+        java.util.List<EncoderOutput> outputs;
+        synchronized (liveOutputs) {
+            outputs = java.util.List.copyOf(liveOutputs);
+        }
+        for (EncoderOutput output : outputs) {
+            output.close(); // waits for calls using it, then frees it
+        }
     }
 
     // ---- plumbing ----------------------------------------------------------------------------

@@ -154,8 +154,8 @@ public final class FeatureExtractor {
      * Whether {@link #compute} is bit-identical to faster-whisper 1.2.1 with numpy 2.4.6 on an
      * x86-64 CPU with AVX-512 (numpy's SVML {@code log10} and OpenBLAS's SkylakeX kernels). True
      * when numpy's SVML {@code log10} constants were found (see {@link #numpyExactStatus()});
-     * otherwise only the {@code log10} step differs, by at most one float ulp of its result, and
-     * the features stay within ~2.4e-7 of numpy's.
+     * otherwise the {@code log10} step is correctly rounded instead of SVML's, which changes the
+     * last bits of about half the values, and the features stay within ~2.4e-7 of numpy's.
      */
     public boolean isNumpyExact() {
         return log10 != null;

@@ -1,5 +1,7 @@
 package dev.ct2j.features;
 
+import java.util.Arrays;
+
 /**
  * The float32 kernels behind faster-whisper's {@code np.abs(stft) ** 2} and
  * {@code mel_filters @ magnitudes}, reproduced bit for bit as numpy 2.4.6 runs them on x86-64
@@ -88,7 +90,7 @@ final class NumpyKernels {
                 // sgemm_small_kernel_b0_tn_skylakex: lane l accumulates k = l (mod 16), the K % 16
                 // tail through a masked load; REDUCE_4 then adds within each 128-bit quarter and
                 // across quarters: ((q0 + q1) + (q2 + q3)), q = ((v0 + v1) + (v2 + v3)).
-                java.util.Arrays.fill(lanes, 0, 16, 0f);
+                Arrays.fill(lanes, 0, 16, 0f);
                 for (int i = from; i < to; i++) {
                     lanes[i & 15] = Math.fma(power[i], filters[rowOffset + i], lanes[i & 15]);
                 }
@@ -106,7 +108,7 @@ final class NumpyKernels {
                 if ((k & 3) > 1) {
                     throw new IllegalArgumentException("sgemv_t tail of " + (k & 3) + " rows is not reproduced");
                 }
-                java.util.Arrays.fill(lanes, 0, 8, 0f);
+                Arrays.fill(lanes, 0, 8, 0f);
                 int end = Math.min(to, body);
                 for (int i = from; i < end; i++) {
                     lanes[i & 7] = Math.fma(filters[rowOffset + i], power[i], lanes[i & 7]);

@@ -6,6 +6,9 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.zip.CRC32;
 
 /**
@@ -51,10 +54,10 @@ final class NumpySvmlLog10 {
     private final String source;
 
     private NumpySvmlLog10(float[] values, String source) {
-        c0 = java.util.Arrays.copyOfRange(values, 0, LANES);
-        c1 = java.util.Arrays.copyOfRange(values, LANES, 2 * LANES);
-        c2 = java.util.Arrays.copyOfRange(values, 2 * LANES, 3 * LANES);
-        c3 = java.util.Arrays.copyOfRange(values, 3 * LANES, 4 * LANES);
+        c0 = Arrays.copyOfRange(values, 0, LANES);
+        c1 = Arrays.copyOfRange(values, LANES, 2 * LANES);
+        c2 = Arrays.copyOfRange(values, 2 * LANES, 3 * LANES);
+        c3 = Arrays.copyOfRange(values, 3 * LANES, 4 * LANES);
         log10Of2 = values[4 * LANES];
         this.source = source;
     }
@@ -79,7 +82,7 @@ final class NumpySvmlLog10 {
         if (explicit != null) {
             return explicit.equalsIgnoreCase("none") ? new Path[0] : new Path[] {Path.of(explicit)};
         }
-        java.util.List<Path> paths = new java.util.ArrayList<>();
+        List<Path> paths = new ArrayList<>();
         String cache = System.getenv("CT2J_CACHE");
         if (cache != null && !cache.isBlank()) {
             paths.add(Path.of(cache, FILE_NAME));

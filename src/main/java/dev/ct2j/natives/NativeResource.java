@@ -54,10 +54,17 @@ public abstract class NativeResource implements AutoCloseable {
     @Override
     public void close() {
         if (guard.closeAndAwait()) {
-            releaser.explicit = true;
-            cleanable.clean();
+            try {
+                beforeFree();
+            } finally {
+                releaser.explicit = true;
+                cleanable.clean();
+            }
         }
     }
+
+    /** Runs once, after the calls in flight have returned and before the handle is freed. */
+    protected void beforeFree() {}
 
     private static final class Releaser implements Runnable {
         private final String what;

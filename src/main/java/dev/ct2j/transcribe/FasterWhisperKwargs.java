@@ -81,6 +81,18 @@ public final class FasterWhisperKwargs {
                     b.clipTimestamps(v.asText());
                 } else if (v.isArray() && (v.isEmpty() || v.get(0).isNumber())) {
                     b.clipTimestamps(numbers(name, v));
+                } else if (v.isArray() && v.get(0).isObject()) {
+                    // The batched pipeline's form: [{"start": s, "end": e}, ...] in seconds.
+                    List<Double> pairs = new ArrayList<>();
+                    for (JsonNode clip : v) {
+                        if (!clip.path("start").isNumber() || !clip.path("end").isNumber()) {
+                            throw new IllegalArgumentException("malformed clip_timestamps entry " + clip
+                                    + " (expected {\"start\": seconds, \"end\": seconds})");
+                        }
+                        pairs.add(clip.get("start").asDouble());
+                        pairs.add(clip.get("end").asDouble());
+                    }
+                    b.clipTimestamps(pairs);
                 } else {
                     throw new IllegalArgumentException("malformed clip_timestamps " + v
                             + " (expected \"start,end,...\" or a list of seconds)");

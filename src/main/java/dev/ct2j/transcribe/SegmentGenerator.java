@@ -87,7 +87,7 @@ final class SegmentGenerator implements Iterator<Segment> {
     @Override
     public boolean hasNext() {
         while (pending.isEmpty() && !done) {
-            done = !processNextWindow();
+            done = !model.use(this::processNextWindow);
         }
         return !pending.isEmpty();
     }
@@ -360,6 +360,10 @@ final class SegmentGenerator implements Iterator<Segment> {
         double end;
         final List<Integer> tokens;
         List<Word> words = List.of();
+        // Set when word timestamps replaced start/end with a word's time: a numpy float64 in
+        // faster-whisper, which Python's round() then rounds the numpy way.
+        boolean startFromWord;
+        boolean endFromWord;
 
         WindowSegment(int seek, double start, double end, List<Integer> tokens) {
             this.seek = seek;

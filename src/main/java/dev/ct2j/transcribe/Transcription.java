@@ -3,6 +3,7 @@ package dev.ct2j.transcribe;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.stream.Stream;
@@ -11,17 +12,26 @@ import java.util.stream.StreamSupport;
 /**
  * The result of {@code transcribe}: the {@link TranscriptionInfo}, available at once, and the
  * segments, decoded lazily while they are read (faster-whisper's generator). The segments can be
- * read once. Closing stops the decoding early.
+ * read once.
+ *
+ * <p>An open transcription holds a lease on its model, released when the last segment has been
+ * read or when it is closed. Closing the model while a transcription is being read never
+ * crashes: the next step throws {@link IllegalStateException} saying so (or, with
+ * {@link LifetimeOptions.CloseBehavior#WAIT_FOR_READERS}, the close waits for this lease).
  */
 public final class Transcription implements Iterable<Segment>, AutoCloseable {
     private final TranscriptionInfo info;
     private final Iterator<Segment> segments;
+    private final WhisperModel model;
     private boolean iterated;
-    private volatile boolean closed;
+    private boolean released;
+    private int read;
 
-    Transcription(TranscriptionInfo info, Iterator<Segment> segments) {
+    Transcription(TranscriptionInfo info, Iterator<Segment> segments, WhisperModel model) {
         this.info = info;
         this.segments = segments;
+        this.model = model;
+        model.acquireLease();
     }
 
     public TranscriptionInfo info() {
@@ -38,17 +48,61 @@ public final class Transcription implements Iterable<Segment>, AutoCloseable {
         return new Iterator<>() {
             @Override
             public boolean hasNext() {
-                return !closed && segments.hasNext();
+                return advance();
             }
 
             @Override
             public Segment next() {
-                if (closed) {
-                    throw new IllegalStateException("the transcription was closed");
+                if (!advance()) {
+                    throw new NoSuchElementException();
                 }
-                return segments.next();
+                synchronized (Transcription.this) {
+                    read++;
+                    return segments.next();
+                }
             }
         };
+    }
+
+    private synchronized boolean advance() {
+        if (released) {
+            if (model.isClosed() && !exhausted) {
+                throw closedDuringIteration(null);
+            }
+            return false;
+        }
+        boolean more;
+        try {
+            more = segments.hasNext();
+        } catch (IllegalStateException e) {
+            if (model.isClosed()) {
+                release();
+                throw closedDuringIteration(e);
+            }
+            throw e;
+        } catch (RuntimeException | Error e) {
+            release();
+            throw e;
+        }
+        if (!more) {
+            exhausted = true;
+            release();
+        }
+        return more;
+    }
+
+    private boolean exhausted;
+
+    private IllegalStateException closedDuringIteration(Throwable cause) {
+        return new IllegalStateException("the model " + model.directory().path() + " was closed while this"
+                + " transcription was being read (after " + read + " segments)", cause);
+    }
+
+    private void release() {
+        if (!released) {
+            released = true;
+            model.releaseLease();
+        }
     }
 
     public Stream<Segment> stream() {
@@ -62,8 +116,12 @@ public final class Transcription implements Iterable<Segment>, AutoCloseable {
         return all;
     }
 
+    /** Stops reading: no more windows are decoded and the model lease is released. Idempotent. */
     @Override
-    public void close() {
-        closed = true;
+    public synchronized void close() {
+        if (!exhausted) {
+            exhausted = true; // reading after close just ends
+        }
+        release();
     }
 }

@@ -13,12 +13,23 @@ import dev.ct2j.features.FeatureExtractor;
 import dev.ct2j.features.MelSpectrogram;
 import dev.ct2j.tokenizer.WhisperTokenizer;
 import dev.ct2j.tokenizer.WhisperVocabulary;
+import dev.ct2j.engine.BusyPolicy;
+import dev.ct2j.vad.SileroVadModel;
+import dev.ct2j.vad.SpeechChunk;
+import dev.ct2j.vad.SpeechTimestamps;
+import dev.ct2j.vad.VadOptions;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 
 /**
  * faster-whisper's {@code WhisperModel}: a model, its tokenizer and its feature extractor, and
@@ -38,18 +49,42 @@ import java.util.Map;
  */
 public final class WhisperModel implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.ct2j");
+    // One daemon thread watches every model that unloads when idle.
+    private static final ScheduledExecutorService IDLE_WATCHER = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "ct2j-idle-unloader");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final ModelDirectory directory;
     private final WhisperEngine engine;
     private final WhisperVocabulary vocabulary;
     private final FeatureExtractor featureExtractor;
+    private final LifetimeOptions lifetime;
+
+    // Read-held for every unit of work (a language detection, a window); the idle unloader only
+    // unloads when it can take the write side at once, so it never unloads under a reader.
+    private final ReentrantReadWriteLock usage = new ReentrantReadWriteLock();
+    private volatile long lastUseNanos = System.nanoTime();
+    private final Object leases = new Object();
+    private int openTranscriptions;
+    private volatile boolean closed;
+    private final ScheduledFuture<?> idleCheck;
+    private SileroVadModel vad; // loaded on first use, closed with the model
 
     private WhisperModel(ModelDirectory directory, WhisperEngine engine, WhisperVocabulary vocabulary,
-                         FeatureExtractor featureExtractor) {
+                         FeatureExtractor featureExtractor, LifetimeOptions lifetime) {
         this.directory = directory;
         this.engine = engine;
         this.vocabulary = vocabulary;
         this.featureExtractor = featureExtractor;
+        this.lifetime = lifetime;
+        if (lifetime.unloadAfterIdle() != null) {
+            long period = Math.max(10, Math.min(1000, lifetime.unloadAfterIdle().toMillis() / 4));
+            this.idleCheck = IDLE_WATCHER.scheduleWithFixedDelay(this::unloadIfIdle, period, period, TimeUnit.MILLISECONDS);
+        } else {
+            this.idleCheck = null;
+        }
     }
 
     /** Loads a model by store name ("base") or directory, with faster-whisper's default options. */
@@ -58,6 +93,14 @@ public final class WhisperModel implements AutoCloseable {
     }
 
     public static WhisperModel load(String modelSizeOrPath, ModelOptions options) {
+        return load(modelSizeOrPath, options, LifetimeOptions.defaults());
+    }
+
+    /** Loads a model with explicit lifetime management (idle unloading, close behaviour). */
+    public static WhisperModel load(String modelSizeOrPath, ModelOptions options, LifetimeOptions lifetime) {
+        if (lifetime == null) {
+            throw new IllegalArgumentException("lifetime options must not be null");
+        }
         ModelDirectory directory = ModelDirectory.resolve(modelSizeOrPath);
         WhisperEngine engine = WhisperEngine.load(directory, options);
         try {
@@ -67,7 +110,7 @@ public final class WhisperModel implements AutoCloseable {
             } catch (UncheckedIOException | IllegalArgumentException e) {
                 throw new ModelFileException(directory.tokenizer(), e.getMessage(), e);
             }
-            return new WhisperModel(directory, engine, vocabulary, featureExtractor(directory, engine.nMels()));
+            return new WhisperModel(directory, engine, vocabulary, featureExtractor(directory, engine.nMels()), lifetime);
         } catch (RuntimeException | Error e) {
             engine.close();
             throw e;
@@ -130,8 +173,14 @@ public final class WhisperModel implements AutoCloseable {
         int samplingRate = featureExtractor.samplingRate();
         double duration = (double) audio.length / samplingRate;
         double durationAfterVad = duration;
+        List<SpeechChunk> speechChunks = null;
+        VadOptions vadOptions = options.vadParameters();
         if (options.vadFilter() && options.clipTimestamps() == null) {
-            throw new UnsupportedOperationException("vad_filter is not available yet");
+            vadOptions = vadOptions == null ? VadOptions.defaults() : vadOptions;
+            speechChunks = SpeechTimestamps.getSpeechTimestamps(audio, vadOptions, vadModel());
+            audio = concatenate(SpeechTimestamps.collectChunks(audio, speechChunks).audioChunks());
+            durationAfterVad = (double) audio.length / samplingRate;
+            LOG.log(System.Logger.Level.DEBUG, "VAD filter removed {0} s of audio", duration - durationAfterVad);
         }
 
         MelSpectrogram features = featureExtractor.compute(audio, 160, options.chunkLength());
@@ -150,8 +199,9 @@ public final class WhisperModel implements AutoCloseable {
                 int contentFrames = features.frames() - 1;
                 int framesPerSecond = samplingRate / featureExtractor.hopLength();
                 int seek = startTimestamp * framesPerSecond < contentFrames ? (int) (startTimestamp * framesPerSecond) : 0;
-                LanguageDetection detection = detectLanguage(features.slice(seek, features.frames()),
-                        options.languageDetectionSegments(), options.languageDetectionThreshold(), nbMaxFrames);
+                MelSpectrogram detectionFeatures = features.slice(seek, features.frames());
+                LanguageDetection detection = use(() -> detectLanguage(detectionFeatures,
+                        options.languageDetectionSegments(), options.languageDetectionThreshold(), nbMaxFrames));
                 language = detection.language();
                 languageProbability = detection.languageProbability();
                 allLanguageProbs = detection.allLanguageProbs();
@@ -173,10 +223,13 @@ public final class WhisperModel implements AutoCloseable {
                 : tokenizer.suppressedTokens(options.suppressTokens());
         TranscriptionOptions effective = options.toBuilder().multilingual(multilingual).build();
         TranscriptionInfo info = new TranscriptionInfo(language, languageProbability, duration, durationAfterVad,
-                allLanguageProbs, effective, null);
-        SegmentGenerator segments = new SegmentGenerator(this, features, tokenizer, effective, suppressTokens,
-                nbMaxFrames);
-        return new Transcription(info, segments);
+                allLanguageProbs, effective, vadOptions);
+        java.util.Iterator<Segment> segments = new SegmentGenerator(this, features, tokenizer, effective,
+                suppressTokens, nbMaxFrames);
+        if (speechChunks != null && !speechChunks.isEmpty()) {
+            segments = SpeechRestoration.restoreSpeechTimestamps(segments, speechChunks, samplingRate);
+        }
+        return new Transcription(info, segments, this);
     }
 
     // ---- language detection -----------------------------------------------------------------
@@ -184,8 +237,23 @@ public final class WhisperModel implements AutoCloseable {
     /** faster-whisper's {@code detect_language(audio=...)}, without VAD. */
     public LanguageDetection detectLanguage(float[] audio, int languageDetectionSegments,
                                             double languageDetectionThreshold) {
+        return detectLanguage(audio, false, null, languageDetectionSegments, languageDetectionThreshold);
+    }
+
+    /**
+     * faster-whisper's {@code detect_language(audio, vad_filter, vad_parameters, ...)}.
+     *
+     * @param vadParameters null means VadOptions defaults
+     */
+    public LanguageDetection detectLanguage(float[] audio, boolean vadFilter, VadOptions vadParameters,
+                                            int languageDetectionSegments, double languageDetectionThreshold) {
         if (audio == null) {
             throw new IllegalArgumentException("audio must not be null");
+        }
+        if (vadFilter) {
+            List<SpeechChunk> chunks = SpeechTimestamps.getSpeechTimestamps(audio,
+                    vadParameters == null ? VadOptions.defaults() : vadParameters, vadModel());
+            audio = concatenate(SpeechTimestamps.collectChunks(audio, chunks).audioChunks());
         }
         if (languageDetectionSegments < 1) {
             throw new IllegalArgumentException("language_detection_segments must be >= 1, got "
@@ -194,8 +262,8 @@ public final class WhisperModel implements AutoCloseable {
         int limit = (int) Math.min(audio.length, (long) languageDetectionSegments * featureExtractor.nSamples());
         float[] head = limit == audio.length ? audio : java.util.Arrays.copyOf(audio, limit);
         MelSpectrogram features = featureExtractor.compute(head);
-        return detectLanguage(features, languageDetectionSegments, languageDetectionThreshold,
-                featureExtractor.nbMaxFrames());
+        return use(() -> detectLanguage(features, languageDetectionSegments, languageDetectionThreshold,
+                featureExtractor.nbMaxFrames()));
     }
 
     /** detect_language with faster-whisper's defaults: 1 segment, threshold 0.5. */
@@ -241,17 +309,131 @@ public final class WhisperModel implements AutoCloseable {
         return new LanguageDetection(language, probability, allLanguageProbs);
     }
 
+    /** The Silero VAD model, loaded on first use (faster-whisper caches one per process). */
+    synchronized SileroVadModel vadModel() {
+        if (closed) {
+            throw new IllegalStateException("WhisperModel(" + directory.path() + ") is closed");
+        }
+        if (vad == null) {
+            vad = SileroVadModel.loadDefault();
+        }
+        return vad;
+    }
+
+    static float[] concatenate(List<float[]> chunks) {
+        int total = 0;
+        for (float[] c : chunks) {
+            total += c.length;
+        }
+        float[] out = new float[total];
+        int offset = 0;
+        for (float[] c : chunks) {
+            System.arraycopy(c, 0, out, offset, c.length);
+            offset += c.length;
+        }
+        return out;
+    }
+
     EncoderOutput encode(MelSpectrogram window) {
         try (Features features = Features.of(window.data(), 1, window.nMels(), window.frames())) {
             return engine.encode(features, false);
         }
     }
 
-    // ---- lifetime and accessors ---------------------------------------------------------------
+    // ---- lifetime ---------------------------------------------------------------------------
 
-    /** CTranslate2's {@code unload_model(to_cpu)}: waits for calls in flight, never a silent no-op. */
+    /**
+     * Runs one unit of work (a window, a language detection) on the model: refuses a closed
+     * model, reloads weights that an idle unload released, and marks the model as in use.
+     */
+    <T> T use(Supplier<T> work) {
+        if (closed) {
+            throw new IllegalStateException("WhisperModel(" + directory.path() + ") is closed");
+        }
+        usage.readLock().lock();
+        try {
+            lastUseNanos = System.nanoTime();
+            if (lifetime.unloadAfterIdle() != null && !engine.isLoaded()) {
+                engine.load(false);
+                event(ModelEventListener.Kind.RELOADED);
+            }
+            return work.get();
+        } finally {
+            lastUseNanos = System.nanoTime();
+            usage.readLock().unlock();
+        }
+    }
+
+    private void unloadIfIdle() {
+        try {
+            long idleNanos = System.nanoTime() - lastUseNanos;
+            if (closed || idleNanos < lifetime.unloadAfterIdle().toNanos() || !usage.writeLock().tryLock()) {
+                return;
+            }
+            try {
+                if (!closed && engine.isLoaded()) {
+                    engine.unload(lifetime.idleUnloadToCpu(), BusyPolicy.FAIL);
+                    event(ModelEventListener.Kind.IDLE_UNLOADED);
+                }
+            } finally {
+                usage.writeLock().unlock();
+            }
+        } catch (RuntimeException e) {
+            // A close racing the check, or a busy model: try again at the next tick.
+            LOG.log(System.Logger.Level.DEBUG, "idle unload skipped: {0}", e.getMessage());
+        }
+    }
+
+    private void event(ModelEventListener.Kind kind) {
+        LOG.log(System.Logger.Level.INFO, "{0}: {1}", directory.path(), kind);
+        try {
+            lifetime.listener().onEvent(new ModelEventListener.Event(kind, directory.path().toString(),
+                    System.currentTimeMillis()));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "model event listener failed", e);
+        }
+    }
+
+    /** A transcription starts reading the model; released by {@link #releaseLease()}. */
+    void acquireLease() {
+        synchronized (leases) {
+            if (closed) {
+                throw new IllegalStateException("WhisperModel(" + directory.path() + ") is closed");
+            }
+            openTranscriptions++;
+        }
+    }
+
+    void releaseLease() {
+        synchronized (leases) {
+            openTranscriptions--;
+            leases.notifyAll();
+        }
+    }
+
+    /** Transcriptions created by this model and not yet read to the end or closed. */
+    public int openTranscriptions() {
+        synchronized (leases) {
+            return openTranscriptions;
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * CTranslate2's {@code unload_model(to_cpu)}: waits for calls in flight, never a silent no-op.
+     * With idle unloading on, the next call reloads transparently; otherwise calls fail until
+     * {@link #loadModel(boolean)}.
+     */
     public void unloadModel(boolean toCpu) {
-        engine.unload(toCpu);
+        engine.unload(toCpu, BusyPolicy.WAIT);
+    }
+
+    /** {@link #unloadModel(boolean)}, failing with ModelBusyException instead of waiting. */
+    public void unloadModel(boolean toCpu, BusyPolicy policy) {
+        engine.unload(toCpu, policy);
     }
 
     /** CTranslate2's {@code load_model(keep_cache)}. */
@@ -285,13 +467,46 @@ public final class WhisperModel implements AutoCloseable {
         return directory;
     }
 
-    /** faster-whisper's {@code del model}: waits for calls in flight, then frees everything. */
+    /**
+     * faster-whisper's {@code del model}: frees the weights, cached copies, allocator caches and
+     * the tokenizer. It waits for the native call in progress; with
+     * {@link LifetimeOptions.CloseBehavior#WAIT_FOR_READERS} it first waits until every open
+     * transcription is read or closed. Idempotent.
+     */
     @Override
     public void close() {
+        synchronized (leases) {
+            if (closed) {
+                return;
+            }
+            if (lifetime.closeBehavior() == LifetimeOptions.CloseBehavior.WAIT_FOR_READERS) {
+                boolean interrupted = false;
+                while (openTranscriptions > 0) {
+                    try {
+                        leases.wait();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            closed = true;
+        }
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
+        }
         try {
             engine.close();
         } finally {
             vocabulary.close();
+            synchronized (this) {
+                if (vad != null) {
+                    vad.close();
+                }
+            }
+            event(ModelEventListener.Kind.CLOSED);
         }
     }
 }

@@ -135,6 +135,7 @@ final class WordTimestamps {
                         first.start = Math.max(0, Math.min(first.end - medianDuration, subsegment.start));
                     } else {
                         subsegment.start = first.start;
+                        subsegment.startFromWord = true;
                     }
                     // Prefer the segment-level end timestamp if the last word is too long.
                     MutableWord last = words.getLast();
@@ -142,6 +143,7 @@ final class WordTimestamps {
                         last.end = Math.max(last.start + medianDuration, subsegment.end);
                     } else {
                         subsegment.end = last.end;
+                        subsegment.endFromWord = true;
                     }
                     lastSpeechTimestamp = subsegment.end;
                 }

@@ -54,13 +54,27 @@ public final class SpeechTimestampsMap {
      *                                   (faster-whisper raises IndexError)
      */
     public double getOriginalTime(double time, Integer chunkIndex, boolean isEnd) {
+        return getOriginalTime(time, chunkIndex, isEnd, false);
+    }
+
+    /**
+     * As {@link #getOriginalTime(double, Integer, boolean)}; with {@code numpyScalar} the time is a
+     * numpy float64 (faster-whisper's word times are), and Python's round() then follows numpy:
+     * scale, round half to even, unscale.
+     */
+    public double getOriginalTime(double time, Integer chunkIndex, boolean isEnd, boolean numpyScalar) {
         int index = chunkIndex != null ? chunkIndex : getChunkIndex(time, isEnd);
         int n = totalSilenceBefore.length;
         int resolved = index < 0 ? index + n : index;
         if (resolved < 0 || resolved >= n) {
             throw new IndexOutOfBoundsException("chunk index " + index + " out of range for " + n + " speech chunks");
         }
-        return pythonRound(totalSilenceBefore[resolved] + time, timePrecision);
+        double value = totalSilenceBefore[resolved] + time;
+        if (numpyScalar) {
+            double scale = Math.pow(10, timePrecision);
+            return Math.rint(value * scale) / scale;
+        }
+        return pythonRound(value, timePrecision);
     }
 
     /**

@@ -41,7 +41,13 @@ import org.junit.jupiter.api.io.TempDir;
  * through {@code parity/tools/reference_features.py}. The Java side always gets the samples the
  * Python side wrote back, so audio decoding is out of the comparison.
  *
- * <p>Missing Python or test audio is a failure, not a skip: these tests are the parity evidence.
+ * <p>Two levels: every case within 1e-5 (holds even without numpy's log10 constants), and every
+ * float bit-identical ({@link #bitIdenticalToFasterWhisperWithNumpyConstants}), which needs the
+ * constants file from {@code scripts/extract-numpy-constants.py}. The per-step comparisons are in
+ * {@link FeatureExtractorNumpyStepsTest}.
+ *
+ * <p>Missing Python, test audio or numpy constants is a failure, not a skip: these tests are the
+ * parity evidence.
  */
 class FeatureExtractorTest {
 
@@ -139,7 +145,8 @@ class FeatureExtractorTest {
                 assertEquals(c.ref().nMels(), c.mel().nMels(), c.label() + ": n_mels");
                 assertEquals(c.ref().frames(), c.mel().frames(), c.label() + ": frames");
                 assertEquals(0, differing, c.label() + ": floats differing from faster-whisper (max |diff| "
-                        + maxAbsDiff(c.ref(), c.mel()) + ")");
+                        + maxAbsDiff(c.ref(), c.mel()) + "; FeatureExtractorNumpyStepsTest shows which numpy "
+                        + "step and environment differ)");
             });
         }
         assertAll(checks);

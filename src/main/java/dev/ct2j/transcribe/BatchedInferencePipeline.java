@@ -1,0 +1,370 @@
+package dev.ct2j.transcribe;
+
+import dev.ct2j.audio.AudioDecoder;
+import dev.ct2j.engine.EncoderOutput;
+import dev.ct2j.engine.Features;
+import dev.ct2j.engine.GenerationOptions;
+import dev.ct2j.engine.GenerationResult;
+import dev.ct2j.engine.LanguageProbability;
+import dev.ct2j.features.MelSpectrogram;
+import dev.ct2j.tokenizer.WhisperTokenizer;
+import dev.ct2j.vad.ChunkMetadata;
+import dev.ct2j.vad.CollectedChunks;
+import dev.ct2j.vad.SpeechChunk;
+import dev.ct2j.vad.SpeechTimestamps;
+import dev.ct2j.vad.VadOptions;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/**
+ * faster-whisper's {@code BatchedInferencePipeline}: speech chunks of at most {@code chunk_length}
+ * seconds (from VAD by default) decoded independently, {@code batchSize} chunks per encoder and
+ * generate call. Up to several times faster than sequential decoding, with its own semantics: no
+ * previous-text conditioning, no temperature fallback, no no-speech skipping, no prefix.
+ *
+ * <p>Unlike faster-whisper's class, it keeps no mutable state per instance (faster-whisper's
+ * {@code last_speech_timestamp} lives in each call here), so one pipeline may serve many threads.
+ */
+public final class BatchedInferencePipeline {
+    private static final System.Logger LOG = System.getLogger("dev.ct2j");
+
+    private final WhisperModel model;
+
+    public BatchedInferencePipeline(WhisperModel model) {
+        if (model == null) {
+            throw new IllegalArgumentException("model must not be null");
+        }
+        this.model = model;
+    }
+
+    /** faster-whisper's defaults for the batched transcribe: VAD on, without_timestamps on. */
+    public static TranscriptionOptions.Builder defaultOptions() {
+        return TranscriptionOptions.builder().vadFilter(true).withoutTimestamps(true);
+    }
+
+    public Transcription transcribe(Path audioFile, TranscriptionOptions options, int batchSize) {
+        return transcribe(AudioDecoder.decode(audioFile, model.featureExtractor().samplingRate()), options, batchSize);
+    }
+
+    /**
+     * @param options   build them from {@link #defaultOptions()} for faster-whisper's batched
+     *                  defaults. {@code clipTimestamps} here are (start, end) pairs in seconds, each
+     *                  its own chunk. A {@code vadParameters} object is used like faster-whisper's
+     *                  dict: its max_speech_duration_s is replaced by the chunk length.
+     * @param batchSize chunks per encoder/generate call (faster-whisper's default: 8)
+     */
+    public Transcription transcribe(float[] audio, TranscriptionOptions options, int batchSize) {
+        if (audio == null || options == null) {
+            throw new IllegalArgumentException("audio and options must not be null");
+        }
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch_size must be >= 1, got " + batchSize);
+        }
+        if (options.initialPromptTokens() != null) {
+            throw new IllegalArgumentException("the batched pipeline takes initial_prompt as text only");
+        }
+        boolean multilingual = options.multilingual();
+        if (multilingual && !model.engine().isMultilingual()) {
+            LOG.log(System.Logger.Level.WARNING, "The current model is English-only but the multilingual parameter"
+                    + " is set to True; setting to False instead.");
+            multilingual = false;
+        }
+        int samplingRate = model.featureExtractor().samplingRate();
+        double duration = (double) audio.length / samplingRate;
+        int chunkLength = options.chunkLength() != null ? options.chunkLength() : model.featureExtractor().chunkLength();
+
+        List<SpeechChunk> clipTimestamps;
+        List<float[]> audioChunks;
+        List<ChunkMetadata> chunksMetadata;
+        VadOptions vadParameters = options.vadParameters();
+        boolean clipTimestampsProvided = options.clipTimestamps() != null && !options.clipTimestamps().isEmpty();
+        if (!clipTimestampsProvided) {
+            if (options.vadFilter()) {
+                vadParameters = vadParameters == null
+                        ? VadOptions.builder().maxSpeechDurationS(chunkLength).minSilenceDurationMs(160).build()
+                        : vadParameters.toBuilder().maxSpeechDurationS(chunkLength).build();
+                clipTimestamps = SpeechTimestamps.getSpeechTimestamps(audio, vadParameters, model.vadModel());
+            } else if (duration < chunkLength) {
+                clipTimestamps = List.of(new SpeechChunk(0, audio.length));
+            } else {
+                throw new IllegalArgumentException(
+                        "No clip timestamps found. Set 'vad_filter' to True or provide 'clip_timestamps'.");
+            }
+            CollectedChunks collected = SpeechTimestamps.collectChunks(audio, clipTimestamps, chunkLength);
+            audioChunks = collected.audioChunks();
+            chunksMetadata = collected.metadata();
+        } else {
+            List<Double> bounds = options.clipTimestamps();
+            if (bounds.size() % 2 != 0) {
+                throw new IllegalArgumentException("batched clip_timestamps are (start, end) pairs; got "
+                        + bounds.size() + " values");
+            }
+            clipTimestamps = new ArrayList<>();
+            audioChunks = new ArrayList<>();
+            chunksMetadata = new ArrayList<>();
+            for (int i = 0; i < bounds.size(); i += 2) {
+                int start = (int) (bounds.get(i) * samplingRate);
+                int end = (int) (bounds.get(i + 1) * samplingRate);
+                SpeechChunk clip = new SpeechChunk(start, end);
+                clipTimestamps.add(clip);
+                audioChunks.add(pySlice(audio, start, end));
+                double clipDuration = (double) (end - start) / samplingRate;
+                if (clipDuration > 30) {
+                    LOG.log(System.Logger.Level.WARNING, "Segment {0} is longer than 30 seconds, only the first"
+                            + " 30 seconds will be transcribed", i / 2);
+                }
+                chunksMetadata.add(new ChunkMetadata((double) start / samplingRate, clipDuration, List.of(clip)));
+            }
+        }
+        long speechSamples = 0;
+        for (SpeechChunk c : clipTimestamps) {
+            speechSamples += c.end() - c.start();
+        }
+        double durationAfterVad = (double) speechSamples / samplingRate;
+
+        List<MelSpectrogram> features = new ArrayList<>();
+        if (durationAfterVad != 0) {
+            for (float[] chunk : audioChunks) {
+                MelSpectrogram mel = model.featureExtractor().compute(chunk);
+                features.add(mel.slice(0, mel.frames() - 1)); // faster-whisper drops the last frame
+            }
+        }
+
+        String language = options.language();
+        double languageProbability;
+        List<LanguageProbability> allLanguageProbs = null;
+        if (language == null) {
+            if (!model.engine().isMultilingual()) {
+                language = "en";
+                languageProbability = 1;
+            } else {
+                // A dummy -1.5 column keeps empty audio detectable, as in faster-whisper.
+                MelSpectrogram joined = concatenateWithDummyColumn(features, model.engine().nMels());
+                LanguageDetection detection = model.use(() -> model.detectLanguage(joined,
+                        options.languageDetectionSegments(), options.languageDetectionThreshold(),
+                        model.featureExtractor().nbMaxFrames()));
+                language = detection.language();
+                languageProbability = detection.languageProbability();
+                allLanguageProbs = detection.allLanguageProbs();
+            }
+        } else {
+            if (!model.engine().isMultilingual() && !language.equals("en")) {
+                LOG.log(System.Logger.Level.WARNING, "The current model is English-only but the language parameter is"
+                        + " set to ''{0}''; using ''en'' instead.", language);
+                language = "en";
+            }
+            languageProbability = 1;
+        }
+        WhisperTokenizer tokenizer = WhisperTokenizer.of(model.vocabulary(), options.task(), language);
+        List<Integer> suppressTokens = options.suppressTokens() == null || options.suppressTokens().isEmpty()
+                ? List.of() : tokenizer.suppressedTokens(options.suppressTokens());
+
+        // The values batched mode forces, as faster-whisper records them in the info.
+        TranscriptionOptions effective = options.toBuilder().temperatures(options.temperatures().subList(0, 1))
+                .conditionOnPreviousText(false).promptResetOnTemperature(0.5).maxInitialTimestamp(0.0)
+                .hallucinationSilenceThreshold(null).multilingual(multilingual).build();
+        TranscriptionInfo info = new TranscriptionInfo(language, languageProbability, duration, durationAfterVad,
+                allLanguageProbs, effective, vadParameters);
+        Iterator<Segment> segments = new BatchedSegments(tokenizer, features, chunksMetadata, batchSize, effective,
+                suppressTokens);
+        if (!clipTimestampsProvided) {
+            segments = SpeechRestoration.restoreSpeechTimestamps(segments, clipTimestamps, samplingRate);
+        }
+        return new Transcription(info, segments, model);
+    }
+
+    private static float[] pySlice(float[] audio, int start, int end) {
+        int from = Math.max(0, Math.min(start < 0 ? audio.length + start : start, audio.length));
+        int to = Math.max(from, Math.min(end < 0 ? audio.length + end : end, audio.length));
+        return Arrays.copyOfRange(audio, from, to);
+    }
+
+    private static MelSpectrogram concatenateWithDummyColumn(List<MelSpectrogram> features, int nMels) {
+        int frames = 1;
+        for (MelSpectrogram f : features) {
+            frames += f.frames();
+        }
+        float[] data = new float[nMels * frames];
+        int offset = 0;
+        for (MelSpectrogram f : features) {
+            for (int m = 0; m < nMels; m++) {
+                System.arraycopy(f.data(), m * f.frames(), data, m * frames + offset, f.frames());
+            }
+            offset += f.frames();
+        }
+        for (int m = 0; m < nMels; m++) {
+            data[m * frames + offset] = -1.5f;
+        }
+        return new MelSpectrogram(nMels, frames, data);
+    }
+
+    /** faster-whisper's {@code _batched_segments_generator}: one batch per step, lazily. */
+    private final class BatchedSegments implements Iterator<Segment> {
+        private final WhisperTokenizer tokenizer;
+        private final List<MelSpectrogram> features;
+        private final List<ChunkMetadata> chunksMetadata;
+        private final int batchSize;
+        private final TranscriptionOptions options;
+        private final List<Integer> suppressTokens;
+        private final WordTimestamps wordTimestamps;
+        private final Deque<Segment> pending = new ArrayDeque<>();
+        private int next;
+        private int segIdx;
+        private double lastSpeechTimestamp;
+
+        BatchedSegments(WhisperTokenizer tokenizer, List<MelSpectrogram> features, List<ChunkMetadata> chunksMetadata,
+                        int batchSize, TranscriptionOptions options, List<Integer> suppressTokens) {
+            this.tokenizer = tokenizer;
+            this.features = features;
+            this.chunksMetadata = chunksMetadata;
+            this.batchSize = batchSize;
+            this.options = options;
+            this.suppressTokens = suppressTokens;
+            this.wordTimestamps = options.wordTimestamps() ? new WordTimestamps(model.engine()) : null;
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (pending.isEmpty() && next < features.size()) {
+                int end = Math.min(next + batchSize, features.size());
+                List<MelSpectrogram> batch = features.subList(next, end);
+                List<ChunkMetadata> metadata = chunksMetadata.subList(next, end);
+                next = end;
+                model.use(() -> {
+                    forward(batch, metadata);
+                    return null;
+                });
+            }
+            return !pending.isEmpty();
+        }
+
+        @Override
+        public Segment next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            return pending.removeFirst();
+        }
+
+        private void forward(List<MelSpectrogram> batch, List<ChunkMetadata> metadata) {
+            int n = batch.size();
+            float[] stacked = new float[n * batch.getFirst().nMels() * 3000];
+            int stride = batch.getFirst().nMels() * 3000;
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(batch.get(i).padOrTrim(3000).data(), 0, stacked, i * stride, stride);
+            }
+            try (Features input = Features.of(stacked, n, batch.getFirst().nMels(), 3000);
+                 EncoderOutput encoderOutput = model.engine().encode(input, false)) {
+                List<Integer> prompt = prompt();
+                int maxLength = options.maxNewTokens() != null ? prompt.size() + options.maxNewTokens()
+                        : GenerationOptions.MAX_LENGTH;
+                if (maxLength > GenerationOptions.MAX_LENGTH) {
+                    throw new IllegalArgumentException("The length of the prompt is " + prompt.size()
+                            + ", and the max_new_tokens " + (maxLength - prompt.size()) + ". Thus, the combined length"
+                            + " of the prompt and max_new_tokens is: " + maxLength + ". This exceeds the max_length of"
+                            + " the Whisper model: " + GenerationOptions.MAX_LENGTH + ".");
+                }
+                List<List<Integer>> prompts = new ArrayList<>();
+                List<String> languages = new ArrayList<>();
+                if (options.multilingual()) {
+                    int languageIndex = prompt.indexOf(tokenizer.languageToken().orElseThrow());
+                    for (List<LanguageProbability> item : model.engine().detectLanguage(encoderOutput)) {
+                        List<Integer> p = new ArrayList<>(prompt);
+                        p.set(languageIndex, model.vocabulary().tokenToId(item.getFirst().token()).orElseThrow());
+                        prompts.add(p);
+                        languages.add(item.getFirst().code());
+                    }
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        prompts.add(prompt);
+                        languages.add(tokenizer.languageCode());
+                    }
+                }
+                // Batched mode passes sampling_temperature but keeps sampling_topk=1: the
+                // temperature has no effect (faster-whisper quirk), and no max_initial_timestamp.
+                GenerationOptions generation = GenerationOptions.builder().beamSize(options.beamSize())
+                        .patience((float) options.patience()).lengthPenalty((float) options.lengthPenalty())
+                        .maxLength(maxLength).suppressBlank(options.suppressBlank()).suppressTokens(suppressTokens)
+                        .returnScores(true).returnNoSpeechProb(true)
+                        .samplingTemperature((float) (double) options.temperatures().getFirst())
+                        .repetitionPenalty((float) options.repetitionPenalty())
+                        .noRepeatNgramSize(options.noRepeatNgramSize()).build();
+                List<GenerationResult> results = model.engine().generate(encoderOutput, prompts, generation);
+
+                List<List<SegmentGenerator.WindowSegment>> segmented = new ArrayList<>();
+                List<Integer> segmentSizes = new ArrayList<>();
+                List<double[]> scores = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    GenerationResult result = results.get(i);
+                    List<Integer> tokens = result.hypotheses().getFirst().ids();
+                    int seqLen = tokens.size();
+                    double cumLogprob = (double) result.hypotheses().getFirst().score()
+                            * Math.pow(seqLen, options.lengthPenalty());
+                    scores.add(new double[] {cumLogprob / (seqLen + 1), result.noSpeechProb()});
+                    ChunkMetadata chunk = metadata.get(i);
+                    int segmentSize = (int) (Math.ceil(chunk.duration()) * 100);
+                    segmentSizes.add(segmentSize);
+                    SegmentGenerator.Split split = SegmentGenerator.splitSegmentsByTimestamps(
+                            tokenizer.timestampBegin(), tokens, chunk.offset(), segmentSize, chunk.duration(), 0);
+                    List<SegmentGenerator.WindowSegment> subsegments = new ArrayList<>();
+                    int seek = (int) (chunk.offset() * 100);
+                    for (SegmentGenerator.WindowSegment s : split.segments()) {
+                        SegmentGenerator.WindowSegment withSeek = new SegmentGenerator.WindowSegment(seek, s.start, s.end,
+                                s.tokens);
+                        subsegments.add(withSeek);
+                    }
+                    segmented.add(subsegments);
+                }
+                if (wordTimestamps != null) {
+                    lastSpeechTimestamp = wordTimestamps.addWordTimestamps(segmented, tokenizer, encoderOutput,
+                            segmentSizes, options.prependPunctuations(), options.appendPunctuations(),
+                            lastSpeechTimestamp);
+                }
+                double temperature = options.temperatures().getFirst();
+                for (int i = 0; i < n; i++) {
+                    for (SegmentGenerator.WindowSegment s : segmented.get(i)) {
+                        segIdx++;
+                        String text = tokenizer.decode(s.tokens);
+                        // round(x, 3) on a Python float, or numpy's round when the time came from a word.
+                        double start = s.startFromWord ? NumpyMath.round(s.start, 3) : PyMath.round(s.start, 3);
+                        double end = s.endFromWord ? NumpyMath.round(s.end, 3) : PyMath.round(s.end, 3);
+                        pending.add(new Segment(segIdx, s.seek, start, end, text, s.tokens, scores.get(i)[0],
+                                PyMath.compressionRatio(text), scores.get(i)[1],
+                                wordTimestamps != null ? s.words : null, temperature, languages.get(i)));
+                    }
+                }
+            }
+        }
+
+        private List<Integer> prompt() {
+            List<Integer> previous = options.initialPrompt() != null ? tokenizer.encode(options.initialPrompt())
+                    : List.of();
+            List<Integer> prompt = new ArrayList<>();
+            String hotwords = options.hotwords();
+            boolean hasHotwords = hotwords != null && !hotwords.isEmpty();
+            if (!previous.isEmpty() || hasHotwords) {
+                prompt.add(tokenizer.sotPrev());
+                if (hasHotwords) {
+                    List<Integer> hotwordsTokens = tokenizer.encode(" " + dev.ct2j.tokenizer.PythonText.strip(hotwords));
+                    if (hotwordsTokens.size() >= GenerationOptions.MAX_LENGTH / 2) {
+                        hotwordsTokens = hotwordsTokens.subList(0, GenerationOptions.MAX_LENGTH / 2 - 1);
+                    }
+                    prompt.addAll(hotwordsTokens);
+                }
+                int keep = GenerationOptions.MAX_LENGTH / 2 - 1;
+                prompt.addAll(previous.subList(Math.max(0, previous.size() - keep), previous.size()));
+            }
+            prompt.addAll(tokenizer.sotSequence());
+            if (options.withoutTimestamps()) {
+                prompt.add(tokenizer.noTimestamps());
+            }
+            return prompt;
+        }
+    }
+}
