@@ -53,18 +53,26 @@ public final class Transcription implements Iterable<Segment>, AutoCloseable {
 
             @Override
             public Segment next() {
-                if (!advance()) {
-                    throw new NoSuchElementException();
-                }
                 synchronized (Transcription.this) {
+                    if (lookahead == null && !advance()) {
+                        throw new NoSuchElementException();
+                    }
+                    Segment segment = lookahead;
+                    lookahead = null;
                     read++;
-                    return segments.next();
+                    return segment;
                 }
             }
         };
     }
 
+    // A segment hasNext() already decoded: next() returns it even if close() came in between.
+    private Segment lookahead;
+
     private synchronized boolean advance() {
+        if (lookahead != null) {
+            return true;
+        }
         if (released) {
             if (model.isClosed() && !exhausted) {
                 throw closedDuringIteration(null);
@@ -87,8 +95,10 @@ public final class Transcription implements Iterable<Segment>, AutoCloseable {
         if (!more) {
             exhausted = true;
             release();
+            return false;
         }
-        return more;
+        lookahead = segments.next();
+        return true;
     }
 
     private boolean exhausted;
