@@ -9,6 +9,7 @@ import dev.ct2j.engine.EngineException;
 import dev.ct2j.engine.ModelDirectory;
 import dev.ct2j.engine.ModelOptions;
 import dev.ct2j.natives.NativeLibraryException;
+import dev.ct2j.transcribe.BatchedInferencePipeline;
 import dev.ct2j.transcribe.FasterWhisperKwargs;
 import dev.ct2j.transcribe.LanguageDetection;
 import dev.ct2j.transcribe.Segment;
@@ -128,6 +129,10 @@ public final class Main {
         @Option(names = "--options", description = "faster-whisper transcribe() arguments as JSON, e.g. '{\"best_of\": 3}'.")
         String kwargs;
 
+        @Option(names = "--batch-size", description = "Use the batched pipeline (VAD chunks, N per call), like"
+                + " faster-whisper's BatchedInferencePipeline; its defaults apply (VAD on, no timestamps).")
+        Integer batchSize;
+
         @Option(names = "--output-format", defaultValue = "text",
                 description = "text, json (one document) or jsonl (a segment per line) (default: ${DEFAULT-VALUE}).")
         String outputFormat;
@@ -138,8 +143,12 @@ public final class Main {
             if (!List.of("text", "json", "jsonl").contains(format)) {
                 throw new IllegalArgumentException("unknown output format '" + outputFormat + "' (text, json or jsonl)");
             }
-            TranscriptionOptions.Builder builder = TranscriptionOptions.builder().task(task).language(language)
-                    .wordTimestamps(wordTimestamps).vadFilter(vadFilter).initialPrompt(initialPrompt);
+            TranscriptionOptions.Builder builder = (batchSize != null ? BatchedInferencePipeline.defaultOptions()
+                    : TranscriptionOptions.builder()).task(task).language(language).wordTimestamps(wordTimestamps)
+                    .initialPrompt(initialPrompt);
+            if (vadFilter) {
+                builder.vadFilter(true);
+            }
             if (beamSize != null) {
                 builder.beamSize(beamSize);
             }
@@ -152,7 +161,10 @@ public final class Main {
             TranscriptionOptions options = builder.build();
             float[] samples = AudioDecoder.decode(audio);
             PrintWriter out = new PrintWriter(System.out, true);
-            try (WhisperModel model = modelArgs.load(); Transcription result = model.transcribe(samples, options)) {
+            try (WhisperModel model = modelArgs.load();
+                 Transcription result = batchSize != null
+                         ? new BatchedInferencePipeline(model).transcribe(samples, options, batchSize)
+                         : model.transcribe(samples, options)) {
                 List<Segment> all = new ArrayList<>();
                 for (Segment segment : result) {
                     switch (format) {
