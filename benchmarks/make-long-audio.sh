@@ -32,9 +32,9 @@ VOICES=("en-us" "en" "en-us+f3" "en+m3")
 SPEEDS=(150 165 140 175)
 i=0
 # jfk and the left and right halves of the stereo file, as 16 kHz mono
-sox "$DATA/jfk.flac" -r 16000 -c 1 -b 16 "$work/jfk.wav"
-sox "$DATA/stereo_diarization.wav" -r 16000 -c 1 -b 16 "$work/stereo.wav" remix 1,2
-sox -n -r 16000 -c 1 -b 16 "$work/pause.wav" trim 0 1.5
+sox -R -D "$DATA/jfk.flac" -r 16000 -c 1 -b 16 "$work/jfk.wav"
+sox -R -D "$DATA/stereo_diarization.wav" -r 16000 -c 1 -b 16 "$work/stereo.wav" remix 1,2
+sox -R -D -n -r 16000 -c 1 -b 16 "$work/pause.wav" trim 0 1.5
 total=0
 target=$((MINUTES * 60))
 list=()
@@ -43,17 +43,17 @@ while [ "$total" -lt "$target" ]; do
   for p in "${!PASSAGES[@]}"; do
     v=${VOICES[$(( (p + round) % ${#VOICES[@]} ))]}; s=${SPEEDS[$(( (p + 2 * round) % ${#SPEEDS[@]} ))]}
     espeak-ng -v "$v" -s "$s" -w "$work/raw$i.wav" "${PASSAGES[$p]}"
-    sox "$work/raw$i.wav" -r 16000 -c 1 -b 16 "$work/p$i.wav"
+    sox -R -D "$work/raw$i.wav" -r 16000 -c 1 -b 16 "$work/p$i.wav"
     list+=("$work/p$i.wav" "$work/pause.wav")
     if [ $((p % 4)) -eq 3 ]; then list+=("$work/jfk.wav" "$work/pause.wav"); fi
     if [ $((p % 6)) -eq 5 ]; then list+=("$work/stereo.wav" "$work/pause.wav"); fi
     i=$((i + 1))
   done
   round=$((round + 1))
-  sox "${list[@]}" "$work/all.wav"
+  sox -R -D "${list[@]}" "$work/all.wav"
   total=$(printf '%.0f' "$(soxi -D "$work/all.wav")")
 done
 mkdir -p "$(dirname "$OUT")"
-sox "$work/all.wav" "$work/out.flac" trim 0 "$target"
+sox -R -D "$work/all.wav" "$work/out.flac" trim 0 "$target"
 mv "$work/out.flac" "$OUT"
 echo "$OUT"

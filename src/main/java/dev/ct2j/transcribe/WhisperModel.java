@@ -385,7 +385,8 @@ public final class WhisperModel implements AutoCloseable {
     }
 
     private void event(ModelEventListener.Kind kind) {
-        LOG.log(System.Logger.Level.INFO, "{0}: {1}", directory.path(), kind);
+        LOG.log(kind == ModelEventListener.Kind.CLOSED ? System.Logger.Level.DEBUG : System.Logger.Level.INFO,
+                "{0}: {1}", directory.path(), kind);
         try {
             lifetime.listener().onEvent(new ModelEventListener.Event(kind, directory.path().toString(),
                     System.currentTimeMillis()));
