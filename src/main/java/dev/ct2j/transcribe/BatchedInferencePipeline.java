@@ -261,15 +261,13 @@ public final class BatchedInferencePipeline {
             }
             try (Features input = Features.of(stacked, n, batch.getFirst().nMels(), 3000);
                  EncoderOutput encoderOutput = model.engine().encode(input, false)) {
-                List<Integer> prompt = prompt();
-                int maxLength = options.maxNewTokens() != null ? prompt.size() + options.maxNewTokens()
-                        : GenerationOptions.MAX_LENGTH;
-                if (maxLength > GenerationOptions.MAX_LENGTH) {
-                    throw new IllegalArgumentException("The length of the prompt is " + prompt.size()
-                            + ", and the max_new_tokens " + (maxLength - prompt.size()) + ". Thus, the combined length"
-                            + " of the prompt and max_new_tokens is: " + maxLength + ". This exceeds the max_length of"
-                            + " the Whisper model: " + GenerationOptions.MAX_LENGTH + ".");
-                }
+                // The initial prompt is encoded without the leading space sequential mode adds, and
+                // there is no prefix (faster-whisper's batched semantics).
+                List<Integer> previous = options.initialPrompt() != null ? tokenizer.encode(options.initialPrompt())
+                        : List.of();
+                List<Integer> prompt = SegmentGenerator.getPrompt(tokenizer, previous, options.withoutTimestamps(),
+                        null, options.hotwords());
+                int maxLength = SegmentGenerator.maxLength(prompt.size(), options.maxNewTokens());
                 List<List<Integer>> prompts = new ArrayList<>();
                 List<String> languages = new ArrayList<>();
                 if (options.multilingual()) {
@@ -340,31 +338,6 @@ public final class BatchedInferencePipeline {
                     }
                 }
             }
-        }
-
-        private List<Integer> prompt() {
-            List<Integer> previous = options.initialPrompt() != null ? tokenizer.encode(options.initialPrompt())
-                    : List.of();
-            List<Integer> prompt = new ArrayList<>();
-            String hotwords = options.hotwords();
-            boolean hasHotwords = hotwords != null && !hotwords.isEmpty();
-            if (!previous.isEmpty() || hasHotwords) {
-                prompt.add(tokenizer.sotPrev());
-                if (hasHotwords) {
-                    List<Integer> hotwordsTokens = tokenizer.encode(" " + dev.ct2j.tokenizer.PythonText.strip(hotwords));
-                    if (hotwordsTokens.size() >= GenerationOptions.MAX_LENGTH / 2) {
-                        hotwordsTokens = hotwordsTokens.subList(0, GenerationOptions.MAX_LENGTH / 2 - 1);
-                    }
-                    prompt.addAll(hotwordsTokens);
-                }
-                int keep = GenerationOptions.MAX_LENGTH / 2 - 1;
-                prompt.addAll(previous.subList(Math.max(0, previous.size() - keep), previous.size()));
-            }
-            prompt.addAll(tokenizer.sotSequence());
-            if (options.withoutTimestamps()) {
-                prompt.add(tokenizer.noTimestamps());
-            }
-            return prompt;
         }
     }
 }

@@ -243,15 +243,7 @@ final class SegmentGenerator implements Iterator<Segment> {
 
     DecodeResult generateWithFallback(EncoderOutput encoderOutput, List<Integer> prompt) {
         int maxInitialTimestampIndex = (int) PyMath.round(options.maxInitialTimestamp() / TIME_PRECISION);
-        int maxLength = options.maxNewTokens() != null ? prompt.size() + options.maxNewTokens() : MAX_LENGTH;
-        if (maxLength > MAX_LENGTH) {
-            throw new IllegalArgumentException("The length of the prompt is " + prompt.size()
-                    + ", and the max_new_tokens " + (maxLength - prompt.size()) + ". Thus, the combined length of"
-                    + " the prompt and max_new_tokens is: " + maxLength + ". This exceeds the max_length of the"
-                    + " Whisper model: " + MAX_LENGTH + ". You should either reduce the length of your prompt, or"
-                    + " reduce the value of max_new_tokens, so that their combined length is less that "
-                    + MAX_LENGTH + ".");
-        }
+        int maxLength = maxLength(prompt.size(), options.maxNewTokens());
         GenerationOptions common = GenerationOptions.builder()
                 .lengthPenalty((float) options.lengthPenalty())
                 .repetitionPenalty((float) options.repetitionPenalty())
@@ -318,7 +310,26 @@ final class SegmentGenerator implements Iterator<Segment> {
         return decodeResult;
     }
 
+    /** The decoder's max_length for a prompt, checked against Whisper's 448 as faster-whisper does. */
+    static int maxLength(int promptSize, Integer maxNewTokens) {
+        int maxLength = maxNewTokens != null ? promptSize + maxNewTokens : MAX_LENGTH;
+        if (maxLength > MAX_LENGTH) {
+            throw new IllegalArgumentException("The length of the prompt is " + promptSize
+                    + ", and the max_new_tokens " + (maxLength - promptSize) + ". Thus, the combined length of"
+                    + " the prompt and max_new_tokens is: " + maxLength + ". This exceeds the max_length of the"
+                    + " Whisper model: " + MAX_LENGTH + ". You should either reduce the length of your prompt, or"
+                    + " reduce the value of max_new_tokens, so that their combined length is less that "
+                    + MAX_LENGTH + ".");
+        }
+        return maxLength;
+    }
+
     List<Integer> getPrompt(List<Integer> previousTokens, boolean withoutTimestamps, String prefix, String hotwords) {
+        return getPrompt(tokenizer, previousTokens, withoutTimestamps, prefix, hotwords);
+    }
+
+    static List<Integer> getPrompt(WhisperTokenizer tokenizer, List<Integer> previousTokens, boolean withoutTimestamps,
+                                   String prefix, String hotwords) {
         List<Integer> prompt = new ArrayList<>();
         boolean hasHotwords = hotwords != null && !hotwords.isEmpty();
         boolean hasPrefix = prefix != null && !prefix.isEmpty();

@@ -178,7 +178,7 @@ public final class WhisperModel implements AutoCloseable {
         if (options.vadFilter() && options.clipTimestamps() == null) {
             vadOptions = vadOptions == null ? VadOptions.defaults() : vadOptions;
             speechChunks = SpeechTimestamps.getSpeechTimestamps(audio, vadOptions, vadModel());
-            audio = concatenate(SpeechTimestamps.collectChunks(audio, speechChunks).audioChunks());
+            audio = SpeechTimestamps.concat(SpeechTimestamps.collectChunks(audio, speechChunks).audioChunks());
             durationAfterVad = (double) audio.length / samplingRate;
             LOG.log(System.Logger.Level.DEBUG, "VAD filter removed {0} s of audio", duration - durationAfterVad);
         }
@@ -253,7 +253,7 @@ public final class WhisperModel implements AutoCloseable {
         if (vadFilter) {
             List<SpeechChunk> chunks = SpeechTimestamps.getSpeechTimestamps(audio,
                     vadParameters == null ? VadOptions.defaults() : vadParameters, vadModel());
-            audio = concatenate(SpeechTimestamps.collectChunks(audio, chunks).audioChunks());
+            audio = SpeechTimestamps.concat(SpeechTimestamps.collectChunks(audio, chunks).audioChunks());
         }
         if (languageDetectionSegments < 1) {
             throw new IllegalArgumentException("language_detection_segments must be >= 1, got "
@@ -318,20 +318,6 @@ public final class WhisperModel implements AutoCloseable {
             vad = SileroVadModel.loadDefault();
         }
         return vad;
-    }
-
-    static float[] concatenate(List<float[]> chunks) {
-        int total = 0;
-        for (float[] c : chunks) {
-            total += c.length;
-        }
-        float[] out = new float[total];
-        int offset = 0;
-        for (float[] c : chunks) {
-            System.arraycopy(c, 0, out, offset, c.length);
-            offset += c.length;
-        }
-        return out;
     }
 
     EncoderOutput encode(MelSpectrogram window) {

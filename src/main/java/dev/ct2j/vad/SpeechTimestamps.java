@@ -241,7 +241,8 @@ public final class SpeechTimestamps {
         return Math.min(index, length);
     }
 
-    private static float[] concat(List<float[]> parts) {
+    /** The chunks joined end to end (numpy's concatenate). */
+    public static float[] concat(List<float[]> parts) {
         int total = 0;
         for (float[] part : parts) {
             total += part.length;
