@@ -10,6 +10,9 @@ MODEL_DIR=$(scripts/install-model.sh base)
 echo "== native shim tests (C API, no JVM)"
 CT2J_MODEL_DIR="$MODEL_DIR" CT2J_TEST_AUDIO="$ROOT/../shared/data/jfk.flac" build/native/ct2j_native_test | tee build/native-test.log
 
+echo "== native shim tests under AddressSanitizer/LeakSanitizer"
+CT2J_MODEL_DIR="$MODEL_DIR" CT2J_TEST_AUDIO="$ROOT/../shared/data/jfk.flac" scripts/native-leak-check.sh
+
 echo "== Java tests"
 ./mvnw -B test -Dct2j.model.dir="$MODEL_DIR" "$@"
 

@@ -132,8 +132,9 @@ static void test_model(const char *dir) {
 
     CHECK(ct2j_model_unload(model, false, CT2J_BUSY_FAIL) == CT2J_OK, "unload");
     CHECK(!ct2j_model_is_loaded(model), "unloaded");
-    CHECK(ct2j_encode(model, features, false, &encoded) == CT2J_ERR_NOT_LOADED || encoded == NULL,
-          "encode after unload");
+    ct2j_storage *after = NULL;
+    CHECK(ct2j_encode(model, features, false, &after) == CT2J_ERR_NOT_LOADED && after == NULL,
+          "encode after unload fails cleanly");
     CHECK(ct2j_model_load_weights(model, false) == CT2J_OK, "reload");
     CHECK(ct2j_model_unload(model, true, CT2J_BUSY_WAIT) == CT2J_OK, "unload to cpu");
     CHECK(ct2j_model_load_weights(model, true) == CT2J_OK, "reload from cache");

@@ -17,6 +17,10 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -43,19 +47,35 @@ import picocli.CommandLine.Option;
  * <p>One cycle is: {@code WhisperModel.load} ("load"), transcribe ("transcribe"),
  * {@code unloadModel(true)} ("unload-cpu"), {@code loadModel(false)} ("load-cached"), transcribe
  * ("transcribe-2"), {@code unloadModel(false)} ("unload-full"), {@code loadModel(false)}
- * ("reload", from the model files), {@code close()} ("close"), then {@code System.gc()} and
- * glibc's {@code malloc_trim(0)} ("trimmed"). The next cycle loads a new {@code WhisperModel}.
- * Every transcription's text must equal the first one's, or the command fails (exit 1).
+ * ("reload", from the model files), {@code close()} ("close"), then "trimmed": System.gc() twice
+ * (G1 settles on its shrunk heap size only after the second full collection; with one, the
+ * committed heap flips between sizes from cycle to cycle) and glibc's {@code malloc_trim(0)}
+ * (called through FFM, found with {@code Linker.nativeLinker().defaultLookup()}), the trim
+ * repeated every 100 ms until RSS stops falling (at most 3 s), because G1 returns the heap it
+ * shrinks concurrently. The next cycle loads a new
+ * {@code WhisperModel}. Every transcription (language detection on, default options) must give
+ * the same text as the first one, or the command fails (exit 1).
  *
  * <p>Host memory is the process's resident set ({@code VmRSS} in {@code /proc/self/status}, MB
- * = 2^20 bytes); its peak ({@code VmHWM}) is reported at the end. CUDA memory is
+ * = 2^20 bytes); its peak ({@code VmHWM}) is reported at the end. The table also splits RSS into
+ * anonymous and file-backed pages ({@code RssAnon}, {@code RssFile}: the latter is mostly native
+ * code paged in) and shows the committed Java heap and what is held through malloc (glibc's
+ * {@code mallinfo2}: uordblks + hblkhd), so that growth can be attributed. CUDA memory is
  * {@link EngineRuntime#cudaMemory(int)}: used = total - free, device-wide (other processes on
  * the device count too).
+ *
+ * <p>Note on glibc: {@code malloc_trim(0)} returns free pages inside the arenas and trims the
+ * main arena's top, but not the top chunk of the per-thread arenas; freed memory there stays
+ * resident up to the (dynamic, at most 64 MB) trim threshold per arena. That memory is free, not
+ * leaked (mallinfo2 shows it is not in use), and {@code MALLOC_ARENA_MAX=1} in the environment
+ * makes it go away. {@code --mkl-free-buffers} additionally calls MKL's {@code mkl_free_buffers()}
+ * (exported by libctranslate2, which links MKL statically) in the "trimmed" phases.
  *
  * <p>The closing JSON line:
  * <ul>
  *   <li>{@code rss_start_mb}: RSS before the first load, after a warm-up that loads the native
- *       library (libct2j, CTranslate2 with its static MKL/oneDNN, FFmpeg), decodes the audio, on
+ *       libraries (libct2j, CTranslate2 with its static MKL/oneDNN, FFmpeg, and HF tokenizers' native
+ *       library, by opening the model's tokenizer.json), decodes the audio, on
  *       CUDA creates the CUDA context (a {@code cudaMemory} call), then runs System.gc() and
  *       malloc_trim(0). The baseline therefore includes the JVM, the mapped native code and the
  *       decoded audio, but no model, no inference thread pool and no MKL/oneDNN work buffers.</li>
@@ -139,7 +159,7 @@ public final class MemCheck implements Callable<Integer> {
 
     /** One measurement: host RSS and, on CUDA, device memory (MB). */
     public record Sample(int cycle, String phase, double rssMb, double rssAnonMb, double rssFileMb,
-                         double heapCommittedMb, Double gpuUsedMb, Double gpuFreeMb) {}
+                         double heapCommittedMb, double mallocInUseMb, Double gpuUsedMb, Double gpuFreeMb) {}
 
     /**
      * The outcome. {@code slopeCycles} are the (1-based) cycles the slope was fitted over;
@@ -217,7 +237,7 @@ public final class MemCheck implements Callable<Integer> {
         // Warm-up: the native library, the audio, the CUDA context.
         String ct2Version = EngineRuntime.ctranslate2Version();
         MethodHandle mklFree = config.mklFreeBuffers() ? mklFreeBuffers() : null;
-        Probe probe = new Probe(config, mallocTrim, mklFree);
+        Probe probe = new Probe(config, mallocTrim, mklFree, mallinfo2());
         float[] samples = AudioDecoder.decode(config.audio());
         if (cuda) {
             EngineRuntime.cudaMemory(config.deviceIndex());
@@ -237,11 +257,17 @@ public final class MemCheck implements Callable<Integer> {
                 ct2Version);
         out.println("memcheck: a cycle is load, transcribe, unload-cpu (unloadModel(true)), load-cached"
                 + " (loadModel(false)), transcribe-2, unload-full (unloadModel(false)), reload (loadModel(false)),"
-                + " close, trimmed (System.gc(), " + (mallocTrim != null ? "malloc_trim(0)" : "no malloc_trim: not glibc")
+                + " close, trimmed (System.gc() x2, " + (mallocTrim != null ? "malloc_trim(0)" : "no malloc_trim: not glibc")
                 + (mklFree != null ? ", mkl_free_buffers()" : "") + ", then RSS read once it stops falling)");
 
         List<Sample> all = new ArrayList<>();
         out.println(header(cuda));
+        // Libraries are mapped once per process: load HF tokenizers' native library (through the
+        // model's tokenizer.json) before the baseline, as libct2j already is.
+        try (var vocabulary = dev.ct2j.tokenizer.WhisperVocabulary.load(
+                dev.ct2j.engine.ModelDirectory.resolve(config.model()).path(), true)) {
+            vocabulary.encode(" warm-up");
+        }
         Sample start = probe.measure(0, "baseline", true);
         all.add(start);
         print(out, start, start.rssMb(), cuda);
@@ -300,6 +326,14 @@ public final class MemCheck implements Callable<Integer> {
                         + " cycles %s (first %d left out as allocator/JIT/heap warm-up); after the final close %+.1f MB"
                         + " vs. before the first load%n", result.rssPeakMb(), slope, range(slopeCycles), warmup,
                 result.rssAfterCloseMb() - result.rssStartMb());
+        out.printf(Locale.ROOT, "memcheck: of that, file-backed %+.1f MB (native code paged in), anonymous %+.1f MB:"
+                        + " Java heap committed %+.1f MB, malloc in use %+.1f MB, other %+.1f MB (free memory glibc"
+                        + " keeps in thread arenas, JVM metadata and JIT code, thread stacks)%n",
+                lastTrimmed.rssFileMb() - start.rssFileMb(), lastTrimmed.rssAnonMb() - start.rssAnonMb(),
+                lastTrimmed.heapCommittedMb() - start.heapCommittedMb(),
+                lastTrimmed.mallocInUseMb() - start.mallocInUseMb(),
+                lastTrimmed.rssAnonMb() - start.rssAnonMb() - (lastTrimmed.heapCommittedMb() - start.heapCommittedMb())
+                        - (lastTrimmed.mallocInUseMb() - start.mallocInUseMb()));
         out.println(result.json());
         out.flush();
         return result;
@@ -336,10 +370,11 @@ public final class MemCheck implements Callable<Integer> {
 
     // Reads the memory figures; with settle, first frees what can be freed (gc, malloc_trim, and
     // with --mkl-free-buffers MKL's buffer cache).
-    private record Probe(Config config, MethodHandle mallocTrim, MethodHandle mklFreeBuffers) {
+    private record Probe(Config config, MethodHandle mallocTrim, MethodHandle mklFreeBuffers, MethodHandle mallinfo) {
         Sample measure(int cycle, String phase, boolean settle) {
             double rss;
             if (settle) {
+                System.gc(); // twice: see the class comment
                 System.gc();
                 if (mklFreeBuffers != null) {
                     invoke(mklFreeBuffers);
@@ -359,7 +394,8 @@ public final class MemCheck implements Callable<Integer> {
                 free = memory.freeBytes() / MB;
             }
             double heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() / MB;
-            return new Sample(cycle, phase, rss, status("RssAnon") / MB, status("RssFile") / MB, heap, used, free);
+            return new Sample(cycle, phase, rss, status("RssAnon") / MB, status("RssFile") / MB, heap,
+                    mallocInUse(mallinfo) / MB, used, free);
         }
     }
 
@@ -385,6 +421,36 @@ public final class MemCheck implements Callable<Integer> {
             rss = Math.min(rss, now);
         }
         return status("VmRSS") / MB;
+    }
+
+    // glibc's struct mallinfo2: ten size_t fields; uordblks (in use in the arenas) and hblkhd (in
+    // use in separately mmapped chunks) sum to what the program holds through malloc.
+    private static final StructLayout MALLINFO2 = MemoryLayout.structLayout(
+            ValueLayout.JAVA_LONG.withName("arena"), ValueLayout.JAVA_LONG.withName("ordblks"),
+            ValueLayout.JAVA_LONG.withName("smblks"), ValueLayout.JAVA_LONG.withName("hblks"),
+            ValueLayout.JAVA_LONG.withName("hblkhd"), ValueLayout.JAVA_LONG.withName("usmblks"),
+            ValueLayout.JAVA_LONG.withName("fsmblks"), ValueLayout.JAVA_LONG.withName("uordblks"),
+            ValueLayout.JAVA_LONG.withName("fordblks"), ValueLayout.JAVA_LONG.withName("keepcost"));
+
+    private static MethodHandle mallinfo2() {
+        Linker linker = Linker.nativeLinker();
+        return linker.defaultLookup().find("mallinfo2")
+                .map(symbol -> linker.downcallHandle(symbol, FunctionDescriptor.of(MALLINFO2)))
+                .orElse(null);
+    }
+
+    /** Bytes held through malloc (glibc's mallinfo2 uordblks + hblkhd); NaN without glibc. */
+    private static double mallocInUse(MethodHandle mallinfo) {
+        if (mallinfo == null) {
+            return Double.NaN;
+        }
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment info = (MemorySegment) mallinfo.invokeExact((SegmentAllocator) call);
+            return info.get(ValueLayout.JAVA_LONG, MALLINFO2.byteOffset(MemoryLayout.PathElement.groupElement("uordblks")))
+                    + info.get(ValueLayout.JAVA_LONG, MALLINFO2.byteOffset(MemoryLayout.PathElement.groupElement("hblkhd")));
+        } catch (Throwable e) {
+            throw new IllegalStateException("mallinfo2 failed: " + e, e);
+        }
     }
 
     private static MethodHandle mallocTrim() {
@@ -462,14 +528,15 @@ public final class MemCheck implements Callable<Integer> {
     }
 
     private static String header(boolean cuda) {
-        return String.format(Locale.ROOT, "%5s  %-12s %9s %9s %9s %9s %9s", "cycle", "phase", "rss_mb", "delta_mb",
-                "anon_mb", "file_mb", "java_heap") + (cuda ? String.format(Locale.ROOT, " %9s %9s", "gpu_used",
+        return String.format(Locale.ROOT, "%5s  %-12s %9s %9s %9s %9s %9s %9s", "cycle", "phase", "rss_mb",
+                "delta_mb", "anon_mb", "file_mb", "java_heap", "malloc") + (cuda ? String.format(Locale.ROOT, " %9s %9s", "gpu_used",
                 "gpu_free") : "");
     }
 
     private static void print(PrintStream out, Sample s, double previousRss, boolean cuda) {
-        out.printf(Locale.ROOT, "%5d  %-12s %9.1f %+9.1f %9.1f %9.1f %9.1f%s%n", s.cycle(), s.phase(), s.rssMb(),
-                s.rssMb() - previousRss, s.rssAnonMb(), s.rssFileMb(), s.heapCommittedMb(), cuda
+        out.printf(Locale.ROOT, "%5d  %-12s %9.1f %+9.1f %9.1f %9.1f %9.1f %9.1f%s%n", s.cycle(), s.phase(),
+                s.rssMb(), s.rssMb() - previousRss, s.rssAnonMb(), s.rssFileMb(), s.heapCommittedMb(), s.mallocInUseMb(),
+                cuda
                         ? String.format(Locale.ROOT, " %9.1f %9.1f", s.gpuUsedMb(), s.gpuFreeMb()) : "");
     }
 
