@@ -86,8 +86,8 @@ import picocli.CommandLine.Option;
  *       everything is closed and freed memory has been handed back.</li>
  *   <li>{@code rss_slope_mb_per_cycle}: least-squares slope of the per-cycle "trimmed" RSS
  *       against the cycle number, leaving out the first {@link #slopeWarmupCycles(int)} cycles
- *       (two when there are at least four cycles; they warm up glibc's arenas, the JIT and the
- *       Java heap). The output names the cycles it uses.</li>
+ *       (four from twelve cycles on, else two when there are at least four; they warm up glibc's
+ *       arenas, the JIT and the Java heap). The output names the cycles it uses.</li>
  *   <li>{@code gpu_baseline_mb}: used CUDA memory after context creation, before the first load;
  *       {@code gpu_loaded_mb}: after the last cycle's first load; {@code gpu_after_unload_mb}:
  *       after the last cycle's full unload ({@code unloadModel(false)});
@@ -341,7 +341,9 @@ public final class MemCheck implements Callable<Integer> {
 
     /** Cycles left out of the slope: 2 when there are at least 4 cycles, else as many as leave 2 points. */
     public static int slopeWarmupCycles(int cycles) {
-        return Math.max(0, Math.min(2, cycles - 2));
+        // The JIT keeps compiling new paths for the first handful of cycles (a creep of ~0.5 MB
+        // per cycle that stops); long runs can afford to leave more of them out.
+        return cycles >= 12 ? 4 : Math.max(0, Math.min(2, cycles - 2));
     }
 
     private static void requireLoaded(WhisperModel model, boolean expected, int cycle, String phase) {

@@ -24,9 +24,9 @@ import org.junit.jupiter.api.Test;
  * test (it is never skipped).
  */
 class MemCheckTest {
-    // 10 cycles: the slope is fitted over cycles 3-10, so that +-1 MB of noise per cycle moves it
-    // by about 0.15 MB/cycle (with 6 cycles, 4 points, by about 0.45: as much as the target).
-    private static final int CYCLES = 10;
+    // 14 cycles: the slope is fitted over cycles 5-14, after the JIT's warm-up creep, so that
+    // +-1 MB of noise per cycle moves it by about 0.1 MB/cycle.
+    private static final int CYCLES = 14;
     private static final double MAX_SLOPE_MB_PER_CYCLE = 0.5;
     private static final double MAX_GROWTH_MB = 64;
 
@@ -47,7 +47,8 @@ class MemCheckTest {
 
         assertTrue(result.text().contains("ask not what your country can do for you"), result.text());
         assertEquals(CYCLES * MemCheck.PHASES.size() + 1, result.samples().size(), report);
-        assertEquals(List.of(3, 4, 5, 6, 7, 8, 9, 10), result.slopeCycles(), "the slope leaves out the first two cycles");
+        assertEquals(List.of(5, 6, 7, 8, 9, 10, 11, 12, 13, 14), result.slopeCycles(),
+                "the slope leaves out the first four cycles");
 
         double growth = result.rssAfterCloseMb() - result.rssStartMb();
         assertTrue(result.rssSlopeMbPerCycle() <= MAX_SLOPE_MB_PER_CYCLE, String.format(Locale.ROOT,
@@ -76,7 +77,9 @@ class MemCheckTest {
         assertEquals(2.0, MemCheck.slope(new double[] {1, 2, 3, 4}, new double[] {10, 12, 14, 16}), 1e-12);
         assertEquals(0.0, MemCheck.slope(new double[] {3}, new double[] {5}), 1e-12);
         assertEquals(-0.5, MemCheck.slope(new double[] {3, 4, 5}, new double[] {101, 100.5, 100}), 1e-12);
-        assertEquals(2, MemCheck.slopeWarmupCycles(50));
+        assertEquals(4, MemCheck.slopeWarmupCycles(50));
+        assertEquals(4, MemCheck.slopeWarmupCycles(12));
+        assertEquals(2, MemCheck.slopeWarmupCycles(11));
         assertEquals(2, MemCheck.slopeWarmupCycles(4));
         assertEquals(1, MemCheck.slopeWarmupCycles(3));
         assertEquals(0, MemCheck.slopeWarmupCycles(2));
