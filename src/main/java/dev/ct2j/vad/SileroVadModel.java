@@ -81,7 +81,8 @@ public final class SileroVadModel implements AutoCloseable {
 
     /**
      * Finds the default model file: system property {@value #MODEL_PROPERTY}, then environment variable
-     * {@value #MODEL_ENV}, then {@code ~/.cache/ct2j/models/silero_vad_v6.onnx}.
+     * {@value #MODEL_ENV}, then the model store ({@code $CT2J_MODELS}, default {@code ~/.cache/ct2j/models}),
+     * where {@code scripts/install-vad.sh} puts it.
      *
      * @throws IllegalStateException naming every path tried when none holds the file
      */
@@ -103,7 +104,7 @@ public final class SileroVadModel implements AutoCloseable {
             }
             tried.add(p.toAbsolutePath() + " (environment variable " + MODEL_ENV + ")");
         }
-        Path store = Path.of(System.getProperty("user.home"), ".cache", "ct2j", "models", MODEL_FILE);
+        Path store = dev.ct2j.engine.ModelDirectory.store().resolve(MODEL_FILE);
         if (Files.isRegularFile(store)) {
             return store;
         }
