@@ -14,13 +14,10 @@ import dev.ct2j.vad.SpeechChunk;
 import dev.ct2j.vad.SpeechTimestamps;
 import dev.ct2j.vad.VadOptions;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 
 /**
  * faster-whisper's {@code BatchedInferencePipeline}: speech chunks of at most {@code chunk_length}
@@ -205,7 +202,7 @@ public final class BatchedInferencePipeline {
     }
 
     /** faster-whisper's {@code _batched_segments_generator}: one batch per step, lazily. */
-    private final class BatchedSegments implements Iterator<Segment> {
+    private final class BatchedSegments extends BufferedSegments {
         private final WhisperTokenizer tokenizer;
         private final List<MelSpectrogram> features;
         private final List<ChunkMetadata> chunksMetadata;
@@ -213,7 +210,6 @@ public final class BatchedInferencePipeline {
         private final TranscriptionOptions options;
         private final List<Integer> suppressTokens;
         private final WordTimestamps wordTimestamps;
-        private final Deque<Segment> pending = new ArrayDeque<>();
         private int next;
         private int segIdx;
         private double lastSpeechTimestamp;
@@ -230,26 +226,19 @@ public final class BatchedInferencePipeline {
         }
 
         @Override
-        public boolean hasNext() {
-            while (pending.isEmpty() && next < features.size()) {
-                int end = Math.min(next + batchSize, features.size());
-                List<MelSpectrogram> batch = features.subList(next, end);
-                List<ChunkMetadata> metadata = chunksMetadata.subList(next, end);
-                next = end;
-                model.use(() -> {
-                    forward(batch, metadata);
-                    return null;
-                });
+        protected boolean produce() {
+            if (next >= features.size()) {
+                return false;
             }
-            return !pending.isEmpty();
-        }
-
-        @Override
-        public Segment next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            return pending.removeFirst();
+            int end = Math.min(next + batchSize, features.size());
+            List<MelSpectrogram> batch = features.subList(next, end);
+            List<ChunkMetadata> metadata = chunksMetadata.subList(next, end);
+            next = end;
+            model.use(() -> {
+                forward(batch, metadata);
+                return null;
+            });
+            return true;
         }
 
         private void forward(List<MelSpectrogram> batch, List<ChunkMetadata> metadata) {

@@ -6,12 +6,8 @@ import dev.ct2j.engine.GenerationResult;
 import dev.ct2j.features.MelSpectrogram;
 import dev.ct2j.tokenizer.PythonText;
 import dev.ct2j.tokenizer.WhisperTokenizer;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 
 /**
  * faster-whisper's {@code generate_segments}: the sequential window loop, run one window at a time
@@ -19,7 +15,7 @@ import java.util.NoSuchElementException;
  * each step can be found there: {@link #generateWithFallback}, {@link #getPrompt},
  * {@link #splitSegmentsByTimestamps}.
  */
-final class SegmentGenerator implements Iterator<Segment> {
+final class SegmentGenerator extends BufferedSegments {
     static final int MAX_LENGTH = GenerationOptions.MAX_LENGTH;
     static final int INPUT_STRIDE = 2;
     static final double TIME_PRECISION = 0.02;
@@ -43,8 +39,6 @@ final class SegmentGenerator implements Iterator<Segment> {
     private int promptResetSince;
     private int idx;
     private double lastSpeechTimestamp;
-    private final Deque<Segment> pending = new ArrayDeque<>();
-    private boolean done;
 
     SegmentGenerator(WhisperModel model, MelSpectrogram features, WhisperTokenizer tokenizer,
                      TranscriptionOptions options, List<Integer> suppressTokens, int nbMaxFrames) {
@@ -85,19 +79,8 @@ final class SegmentGenerator implements Iterator<Segment> {
     }
 
     @Override
-    public boolean hasNext() {
-        while (pending.isEmpty() && !done) {
-            done = !model.use(this::processNextWindow);
-        }
-        return !pending.isEmpty();
-    }
-
-    @Override
-    public Segment next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException();
-        }
-        return pending.removeFirst();
+    protected boolean produce() {
+        return model.use(this::processNextWindow);
     }
 
     /** One pass of generate_segments' loop; false once every clip is done. */
