@@ -13,17 +13,41 @@ CT2J_MODEL_DIR="$MODEL_DIR" CT2J_TEST_AUDIO="$ROOT/../shared/data/jfk.flac" buil
 echo "== native shim tests under AddressSanitizer/LeakSanitizer"
 CT2J_MODEL_DIR="$MODEL_DIR" CT2J_TEST_AUDIO="$ROOT/../shared/data/jfk.flac" scripts/native-leak-check.sh
 
-echo "== Java tests"
+echo "== Java tests (numpy path: machine environment${OPENBLAS_CORETYPE:+, OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE})"
 ./mvnw -B test -Dct2j.model.dir="$MODEL_DIR" "$@"
+rm -rf build/surefire && mkdir -p build/surefire && cp -r target/surefire-reports build/surefire/machine
+
+# numpy's feature bits depend on the OpenBLAS core it runs (and ct2j follows it): the feature tests
+# and the int8 parity subset run again under each core this CPU can run, on top of the machine's
+# own environment above. The variable is set for one command at a time, never unset.
+CORES=(Haswell)
+if grep -qw avx512f /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo \
+   && grep -qw avx512dq /proc/cpuinfo && grep -qw avx512cd /proc/cpuinfo; then
+  CORES+=(SkylakeX)
+else
+  echo "== (no AVX-512 on this CPU: the SkylakeX core is not run)"
+fi
+for core in "${CORES[@]}"; do
+  echo "== feature tests with OPENBLAS_CORETYPE=$core"
+  rm -rf target/surefire-reports
+  OPENBLAS_CORETYPE=$core ./mvnw -B -q test -Dct2j.model.dir="$MODEL_DIR" -Dtest='FeatureExtractor*Test'
+  cp -r target/surefire-reports "build/surefire/$core"
+done
 
 echo "== parity with faster-whisper 1.2.1"
 parity/check parity/manifest.jsonl | tee build/parity.log
+for core in "${CORES[@]}"; do
+  echo "== int8 parity subset with OPENBLAS_CORETYPE=$core"
+  OPENBLAS_CORETYPE=$core parity/check parity/manifest-int8.jsonl | tee "build/parity-int8-$core.log"
+done
 
 # One closing line over all three suites (each has already failed the script if it failed).
 native=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' build/native-test.log)
-java=$(cat target/surefire-reports/*.txt | sed -n 's/^Tests run: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\), Skipped: \([0-9]*\).*/\1 \2 \3 \4/p' \
+java=$(cat build/surefire/*/*.txt | sed -n 's/^Tests run: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\), Skipped: \([0-9]*\).*/\1 \2 \3 \4/p' \
   | awk '{r+=$1; f+=$2+$3; s+=$4} END {print r-f-s, f, s}')
-parity=$(sed -n 's/^parity: \([0-9]*\)\/\([0-9]*\) cases identical$/\1 \2/p' build/parity.log)
+int8_logs=(); for core in "${CORES[@]}"; do int8_logs+=("build/parity-int8-$core.log"); done
+parity=$(cat build/parity.log "${int8_logs[@]}" \
+  | sed -n 's/^parity: \([0-9]*\)\/\([0-9]*\) cases identical$/\1 \2/p' | awk '{i+=$1; t+=$2} END {print i, t}')
 read -r np nf <<< "$native"; read -r jp jf js <<< "$java"; read -r pi pt <<< "$parity"
 echo "native ${np} passed, java ${jp} passed (${js} skipped), parity ${pi}/${pt} identical"
 echo "ct2j: $((np + jp + pi)) passed, $((nf + jf + pt - pi)) failed, ${js} skipped"

@@ -16,21 +16,28 @@ out as in FeatureExtractor and writes inputs and outputs (raw little-endian, no 
                        view exactly like FeatureExtractor's magnitudes
   mm{M}_{F}_out.f32    mel_filters @ magnitudes, [M, F]
   log10_in.f32         float32 values spanning 1e-10 .. 1e4 (and beyond), log10_out.f32 np.log10
+  whole{M}_{L}_in.f32  L synthetic samples; whole{M}_{L}_out.f32 FeatureExtractor(M)(samples)
   meta.json            shapes, seed, numpy version and the machine facts the results depend on
 
 With --env-only only meta.json is written.
 """
 
 import argparse
-import ctypes
-import glob
 import json
 import os
 import sys
 
 import numpy as np
 
-FRAMES = (1, 2, 3, 4, 5, 8, 9, 10, 15, 16, 17, 64, 101, 3001)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from numpy_dispatch import dispatch  # noqa: E402
+
+# Shapes that take every OpenBLAS path: sgemv (1 frame), SkylakeX's small-matrix kernel (up to
+# frames * n_mels = 1200), and the packed kernels under each of the driver's thread splits (the
+# Haswell kernel's order depends on them: 20-100 frames split the mels between threads).
+FRAMES = (1, 2, 3, 4, 5, 8, 9, 10, 15, 16, 17, 20, 33, 40, 64, 100, 101, 333, 1101, 1500, 3001, 4001)
+# Whole FeatureExtractor calls on synthetic speech-like signals: (n_mels, samples).
+WHOLE = ((80, 1), (80, 2400), (80, 5120), (80, 176000), (80, 480000), (128, 5120), (128, 176000))
 
 
 def _write(path, array):
@@ -38,35 +45,8 @@ def _write(path, array):
 
 
 def environment():
-    """numpy's SIMD dispatch and the OpenBLAS core numpy's bundled OpenBLAS selected."""
-    from numpy._core._multiarray_umath import __cpu_baseline__, __cpu_dispatch__, __cpu_features__
-    env = {
-        "numpy": np.__version__,
-        "cpu_baseline": list(__cpu_baseline__),
-        "cpu_dispatch": list(__cpu_dispatch__),
-        "avx512_skx": bool(__cpu_features__.get("AVX512_SKX", False)),
-        "openblas_corename": None,
-        "openblas_config": None,
-    }
-    libs = glob.glob(os.path.join(os.path.dirname(np.__file__) + ".libs", "*openblas*.so*"))
-    for lib in libs:
-        try:
-            handle = ctypes.CDLL(lib)  # already loaded by numpy: the same instance
-        except OSError:
-            continue
-        for prefix in ("scipy_openblas", "openblas"):
-            for suffix in ("64_", ""):
-                core = getattr(handle, prefix + "_get_corename" + suffix, None)
-                config = getattr(handle, prefix + "_get_config" + suffix, None)
-                if core is not None:
-                    core.restype = ctypes.c_char_p
-                    env["openblas_corename"] = core().decode()
-                if config is not None:
-                    config.restype = ctypes.c_char_p
-                    env["openblas_config"] = config().decode()
-                if core is not None:
-                    return env
-    return env
+    """numpy's SIMD dispatch and the OpenBLAS core and threads numpy's bundled OpenBLAS selected."""
+    return dispatch()
 
 
 def rfft_cases(rng, out_dir, n, count):
@@ -134,6 +114,18 @@ def log10_cases(rng, out_dir):
     return x.size
 
 
+def whole_cases(rng, out_dir):
+    from faster_whisper.feature_extractor import FeatureExtractor
+    done = []
+    for n_mels, length in WHOLE:
+        t = np.arange(length)
+        x = (0.3 * np.sin(t * 0.01 * (1 + np.sin(t * 1e-4))) + 0.05 * rng.standard_normal(length)).astype(np.float32)
+        _write(os.path.join(out_dir, "whole%d_%d_in.f32" % (n_mels, length)), x)
+        _write(os.path.join(out_dir, "whole%d_%d_out.f32" % (n_mels, length)), FeatureExtractor(feature_size=n_mels)(x))
+        done.append([n_mels, length])
+    return done
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir")
@@ -150,6 +142,7 @@ def main(argv=None):
         meta["abs"] = abs_cases(rng, args.out_dir, frames[:500])
         meta["matmul"] = matmul_cases(rng, args.out_dir)
         meta["log10"] = log10_cases(rng, args.out_dir)
+        meta["whole"] = whole_cases(rng, args.out_dir)
     with open(os.path.join(args.out_dir, "meta.json"), "w", encoding="utf-8") as f:
         json.dump(meta, f, indent=2)
     return 0

@@ -21,6 +21,9 @@ import numpy as np
 from faster_whisper.audio import decode_audio
 from faster_whisper.feature_extractor import FeatureExtractor
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from numpy_dispatch import dispatch  # noqa: E402
+
 
 def _write_f32(path, array):
     np.ascontiguousarray(array, dtype="<f4").tofile(path)
@@ -73,6 +76,7 @@ def main(argv=None):
         "chunk_length": args.chunk_length,
         "padding": args.padding,
         "numpy": np.__version__,
+        "dispatch": dispatch(),
     }
     with open(os.path.join(args.out_dir, "meta.json"), "w", encoding="utf-8") as f:
         json.dump(meta, f, indent=2)

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ct2j.audio.AudioDecoder;
 import dev.ct2j.audio.StereoAudio;
+import dev.ct2j.features.FeatureExtractor;
+import dev.ct2j.features.NumpyPath;
 import dev.ct2j.engine.Device;
 import dev.ct2j.engine.EngineRuntime;
 import dev.ct2j.engine.ModelOptions;
@@ -54,6 +56,7 @@ final class ParityRun implements Callable<Integer> {
                 JsonNode testCase = json.readTree(line);
                 Map<String, Object> result = new LinkedHashMap<>();
                 result.put("id", testCase.path("id").asText());
+                result.put("dispatch", dispatch());
                 long started = System.nanoTime();
                 try {
                     String mode = testCase.path("mode").asText("sequential");
@@ -91,6 +94,25 @@ final class ParityRun implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The numpy path ct2j's features reproduce, in the terms parity/reference.py records numpy's:
+     * compare.py fails a case whose two sides took different paths.
+     */
+    static Map<String, Object> dispatch() {
+        FeatureExtractor extractor = new FeatureExtractor();
+        NumpyPath path = extractor.numpyPath();
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("blas_core", switch (path.blas()) {
+            case SKYLAKEX -> "SkylakeX";
+            case HASWELL -> "Haswell";
+            case FALLBACK -> "fallback";
+        });
+        d.put("blas_threads", path.blasThreads());
+        // A log10 whose table is missing is not numpy's, whatever path it stands for.
+        d.put("log10", extractor.isNumpyExact() ? path.log10().name().toLowerCase(java.util.Locale.ROOT) : "fallback");
+        return d;
     }
 
     /** The case's audio: a file (relative to the manifest), optionally one channel of a stereo file. */

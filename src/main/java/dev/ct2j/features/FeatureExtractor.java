@@ -4,8 +4,9 @@ import java.util.stream.IntStream;
 
 /**
  * Whisper's log-mel spectrogram, reproducing faster-whisper 1.2.1's {@code FeatureExtractor}
- * ({@code faster_whisper/feature_extractor.py}) bit for bit as numpy 2.4.6 computes it on an x86-64
- * CPU with AVX-512 (see {@link #isNumpyExact()}), and otherwise to within 1e-5 absolute.
+ * ({@code faster_whisper/feature_extractor.py}) bit for bit as numpy 2.4.6 computes it on the
+ * machine ct2j runs on ({@link #numpyPath()}: x86-64 with AVX2 or AVX-512, see
+ * {@link #isNumpyExact()}), and otherwise to within 1e-5 absolute.
  *
  * <p>Instances are immutable and thread-safe: unlike faster-whisper, {@link #compute(float[], int,
  * Integer)} never changes the extractor, so one instance can serve concurrent transcriptions.
@@ -23,20 +24,21 @@ import java.util.stream.IntStream;
  *   <li>{@code np.abs(...) ** 2}: numpy's SIMD complex64 absolute value
  *       ({@link NumpyKernels#complexAbs}) and a float32 square.
  *   <li>{@code mel_filters @ magnitudes}: the float32 accumulation order of the OpenBLAS kernel
- *       numpy's bundled OpenBLAS uses for that shape on SkylakeX-class CPUs
- *       ({@link NumpyKernels.MelKernel}).
+ *       numpy's bundled OpenBLAS uses for that shape with the core it selects on this machine,
+ *       SkylakeX's or Haswell's ({@link MelPlan}, {@link HaswellSgemmPlan}).
  *   <li>{@code np.log10(np.clip(mel, 1e-10))}: Intel SVML's AVX-512 {@code log10f}, which numpy
- *       calls on such CPUs ({@link NumpySvmlLog10}). Its coefficient tables are numpy's data and
- *       are not shipped here: {@code scripts/extract-numpy-constants.py} extracts them from the
- *       pinned numpy wheel into {@code ~/.cache/ct2j/numpy-svml-log10.bin}. Without that file the
- *       extractor falls back to a correctly rounded {@code log10} and is then accurate to ~2.4e-7
- *       instead of exact; {@link #isNumpyExact()} says which applies.
+ *       calls on AVX-512 CPUs ({@link NumpySvmlLog10}), or else the C library's {@code log10f}
+ *       ({@link LibmLog10}). SVML's coefficient tables are numpy's data and are not shipped here:
+ *       {@code scripts/extract-numpy-constants.py} extracts them from the pinned numpy wheel into
+ *       {@code ~/.cache/ct2j/numpy-svml-log10.bin}. Without that file the extractor falls back to
+ *       a correctly rounded {@code log10} and is then accurate to ~2.4e-7 instead of exact;
+ *       {@link #isNumpyExact()} says which applies.
  *   <li>The clamp to {@code max - 8} and {@code (x + 4) / 4} in float, in numpy's order.
  * </ul>
  * All of this is IEEE float and double arithmetic plus {@link Math#fma}, which Java defines
- * exactly, so the output does not depend on the machine running the JVM. What it is exact
- * <em>to</em> is numpy on an AVX-512 machine: numpy itself gives different last bits elsewhere
- * (another {@code log10} without AVX-512, other OpenBLAS kernels on other CPUs).
+ * exactly (libm's {@code log10f} aside), so for a given {@link NumpyPath} the output does not
+ * depend on the machine running the JVM. numpy's own last bits do, which is why the path is
+ * detected as numpy and OpenBLAS detect it, and can be forced ({@link NumpyPath}).
  *
  * <p>Memory stays bounded for long inputs: frames are transformed one at a time into per-task
  * scratch, never materialising the padded signal or the complex STFT (faster-whisper's whole-file
@@ -45,6 +47,8 @@ import java.util.stream.IntStream;
  * depend on the scheduling.
  */
 public final class FeatureExtractor {
+
+    private static final System.Logger LOG = System.getLogger("dev.ct2j");
 
     public static final int DEFAULT_FEATURE_SIZE = 80;
     public static final int DEFAULT_SAMPLING_RATE = 16000;
@@ -75,7 +79,9 @@ public final class FeatureExtractor {
     private final int[] filterEndBin;   // one past the last non-zero bin of each row
     private final float[] window;
     private final PocketRfft fft;
-    private final NumpySvmlLog10 log10;  // null: numpy's tables are unavailable, see isNumpyExact()
+    private final NumpyPath path;
+    private final Log10Function log10;
+    private final boolean log10Exact;
 
     /** Extractor for {@code featureSize} mel bands with Whisper's other defaults. */
     public FeatureExtractor(int featureSize) {
@@ -99,6 +105,14 @@ public final class FeatureExtractor {
      * @throws IllegalArgumentException for an unsupported or non-positive value
      */
     public FeatureExtractor(int featureSize, int samplingRate, int hopLength, int chunkLength, int nFft) {
+        this(featureSize, samplingRate, hopLength, chunkLength, nFft, NumpyPath.detected());
+    }
+
+    private FeatureExtractor(int featureSize, int samplingRate, int hopLength, int chunkLength, int nFft,
+            NumpyPath path) {
+        if (path == null) {
+            throw new IllegalArgumentException("numpy path must not be null");
+        }
         if (featureSize != 80 && featureSize != 128) {
             throw new IllegalArgumentException(
                     "feature_size (n_mels) must be 80 or 128 as in Whisper checkpoints, got " + featureSize);
@@ -129,7 +143,17 @@ public final class FeatureExtractor {
         this.melFilters = melFilters(samplingRate, nFft, featureSize);
         this.window = periodicHann(nFft);
         this.fft = new PocketRfft(nFft);
-        this.log10 = NumpySvmlLog10.shared();
+        this.path = path;
+        Log10Function chosen = switch (path.log10()) {
+            case SVML -> NumpySvmlLog10.shared();
+            case LIBM -> LibmLog10.shared().orElse(null);
+            case FALLBACK -> null;
+        };
+        this.log10Exact = chosen != null;
+        this.log10 = chosen != null ? chosen : Log10Function.CORRECTLY_ROUNDED;
+        if (!isNumpyExact()) {
+            LOG.log(System.Logger.Level.DEBUG, "features within 1e-5 of numpy, not bit-exact: {0}", exactness());
+        }
 
         filterFirstBin = new int[nMels];
         filterEndBin = new int[nMels];
@@ -151,26 +175,47 @@ public final class FeatureExtractor {
     }
 
     /**
-     * Whether {@link #compute} is bit-identical to faster-whisper 1.2.1 with numpy 2.4.6 on an
-     * x86-64 CPU with AVX-512 (numpy's SVML {@code log10} and OpenBLAS's SkylakeX kernels). True
-     * when numpy's SVML {@code log10} constants were found (see {@link #numpyExactStatus()});
-     * otherwise the {@code log10} step is correctly rounded instead of SVML's, which changes the
-     * last bits of about half the values, and the features stay within ~2.4e-7 of numpy's.
+     * The same extractor reproducing another numpy path, for example the one a numpy in another
+     * environment takes ({@code OPENBLAS_CORETYPE}, thread count, CPU features).
      */
-    public boolean isNumpyExact() {
-        return log10 != null;
+    public FeatureExtractor withNumpyPath(NumpyPath numpyPath) {
+        return new FeatureExtractor(nMels, samplingRate, hopLength, chunkLength, nFft, numpyPath);
+    }
+
+    /** The numpy code path this extractor reproduces (by default {@link NumpyPath#detected()}). */
+    public NumpyPath numpyPath() {
+        return path;
     }
 
     /**
-     * Where numpy's SVML {@code log10} constants were loaded from, or why they are missing and how
-     * to generate them ({@code scripts/extract-numpy-constants.py}). They are looked up once per
-     * JVM: the file named by the system property {@code ct2j.numpySvmlLog10} or else the
-     * environment variable {@code CT2J_NUMPY_SVML_LOG10} ({@code none} turns exact mode off), or
-     * else the first existing of {@code $CT2J_CACHE/numpy-svml-log10.bin} and
-     * {@code ~/.cache/ct2j/numpy-svml-log10.bin}.
+     * Whether {@link #compute} is bit-identical to faster-whisper 1.2.1 with numpy 2.4.6 taking
+     * {@link #numpyPath()}: its OpenBLAS kernels are reproduced (SkylakeX or Haswell) and its
+     * {@code log10} is available (SVML's needs numpy's constants, see {@link #exactness()}).
+     * Otherwise the features stay within 1e-5 of numpy's (~2.4e-7 for the {@code log10} step).
+     */
+    public boolean isNumpyExact() {
+        return path.exactBlas() && log10Exact;
+    }
+
+    /** The path, and for {@code log10} where it comes from or why it is missing. */
+    public String exactness() {
+        String log10Status = switch (path.log10()) {
+            case SVML -> NumpySvmlLog10.status();
+            case LIBM -> LibmLog10.status();
+            case FALLBACK -> "correctly rounded log10 (numpy's is not reproduced here)";
+        };
+        return (isNumpyExact() ? "numpy-exact: " : "not numpy-exact: ") + path.describe() + "; " + log10Status;
+    }
+
+    /**
+     * {@link #exactness()} of an extractor on the detected path. numpy's SVML {@code log10}
+     * constants are looked up once per JVM: the file named by the system property
+     * {@code ct2j.numpySvmlLog10} or else the environment variable {@code CT2J_NUMPY_SVML_LOG10}
+     * ({@code none} turns them off), or else the first existing of
+     * {@code $CT2J_CACHE/numpy-svml-log10.bin} and {@code ~/.cache/ct2j/numpy-svml-log10.bin}.
      */
     public static String numpyExactStatus() {
-        return NumpySvmlLog10.status();
+        return new FeatureExtractor().exactness();
     }
 
     public int nMels() {
@@ -301,10 +346,12 @@ public final class FeatureExtractor {
         if (blocks > 1) {
             range = range.parallel();
         }
+        // The OpenBLAS path depends on the whole product's shape: one matmul over all frames.
+        MelPlan plan = MelPlan.of(path, frames, nMels, nBins);
         range.forEach(b -> {
             int from = b * FRAMES_PER_BLOCK;
             int to = Math.min(frames, from + FRAMES_PER_BLOCK);
-            blockMax[b] = logMelBlock(audio, n, from, to, frames, out);
+            blockMax[b] = logMelBlock(audio, n, from, to, frames, plan, out);
         });
 
         float max = Float.NEGATIVE_INFINITY;
@@ -334,7 +381,7 @@ public final class FeatureExtractor {
      * Writes log10 mel values of frames {@code [from, to)} into {@code out} (row-major over all
      * {@code frames}) and returns their maximum.
      */
-    private float logMelBlock(float[] audio, int n, int from, int to, int frames, float[] out) {
+    private float logMelBlock(float[] audio, int n, int from, int to, int frames, MelPlan plan, float[] out) {
         int count = to - from;
         double[] frame = new double[nFft];
         double[] scratch = new double[nFft];
@@ -342,8 +389,6 @@ public final class FeatureExtractor {
         float[] lanes = new float[16];
         float[] block = new float[nMels * count]; // [nMels][count], so rows copy out contiguously
         int half = nFft / 2;
-        // The OpenBLAS path depends on the whole product's shape: one matmul over all frames.
-        NumpyKernels.MelKernel kernel = NumpyKernels.MelKernel.select(frames, nMels, nBins);
         float max = Float.NEGATIVE_INFINITY;
 
         for (int t = from; t < to; t++) {
@@ -382,14 +427,16 @@ public final class FeatureExtractor {
             }
 
             int col = t - from;
+            int rowBlock = plan.blockOf(t);
             for (int m = 0; m < nMels; m++) {
+                NumpyKernels.MelKernel kernel = plan.kernel(rowBlock, t, m);
                 // Zero filter weights leave the accumulators unchanged unless a power is inf/NaN.
                 int first = finite ? filterFirstBin[m] : 0;
                 int end = finite ? filterEndBin[m] : nBins;
                 float mel = NumpyKernels.melDot(kernel, melFilters, m * nBins, power, first, end, nBins, lanes);
                 // np.clip with the float32 floor, then numpy's float32 log10.
                 mel = Math.max(mel, MEL_FLOOR);
-                float log = log10 != null ? log10.log10(mel) : (float) StrictMath.log10(mel);
+                float log = log10.log10(mel);
                 block[m * count + col] = log;
                 max = Math.max(max, log);
             }
@@ -493,6 +540,6 @@ public final class FeatureExtractor {
     @Override
     public String toString() {
         return "FeatureExtractor[nMels=" + nMels + ", samplingRate=" + samplingRate + ", hopLength=" + hopLength
-                + ", chunkLength=" + chunkLength + ", nFft=" + nFft + "]";
+                + ", chunkLength=" + chunkLength + ", nFft=" + nFft + ", numpy " + path.describe() + "]";
     }
 }

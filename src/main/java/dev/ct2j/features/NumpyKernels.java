@@ -5,8 +5,8 @@ import java.util.Arrays;
 /**
  * The float32 kernels behind faster-whisper's {@code np.abs(stft) ** 2} and
  * {@code mel_filters @ magnitudes}, reproduced bit for bit as numpy 2.4.6 runs them on x86-64
- * with AVX-512 (numpy's SIMD dispatch, and the OpenBLAS 0.3.31 bundled with numpy selecting its
- * SkylakeX kernels).
+ * with AVX2 or AVX-512 (numpy's SIMD dispatch, and the OpenBLAS 0.3.31 bundled with numpy with its
+ * SkylakeX or Haswell kernels, see {@link MelPlan}).
  *
  * <p>Everything here is plain IEEE float arithmetic plus {@link Math#fma(float, float, float)},
  * which Java specifies exactly on every platform, so the results do not depend on the machine
@@ -44,7 +44,8 @@ final class NumpyKernels {
      * product to BLAS as {@code cblas_sgemm(RowMajor, NoTrans, Trans, nMels, frames, K)} (the
      * magnitudes are a transposed view), or {@code cblas_sgemv} when there is a single frame.
      * OpenBLAS turns the row-major call into a column-major "TN" product of size
-     * {@code M = frames, N = nMels, K} and picks, for the SkylakeX core:
+     * {@code M = frames, N = nMels, K} and picks, for the SkylakeX core (the Haswell core has no
+     * small-matrix kernel, see {@link HaswellSgemmPlan}):
      * <ul>
      *   <li>{@link #GEMV_T} for one frame: {@code sgemv_t} with the Haswell 4x4 micro-kernel.
      *   <li>{@link #SMALL_TN} when {@code M * N * K <= 1e6}, {@code M * N <= 1200} and
@@ -55,8 +56,11 @@ final class NumpyKernels {
      * </ul>
      */
     enum MelKernel {
-        GEMV_T, SMALL_TN, PACKED;
+        GEMV_T, SMALL_TN, PACKED,
+        /** Haswell's packed kernel where it alternates even-k and odd-k accumulators ({@link HaswellSgemmPlan}). */
+        PACKED_EVEN_ODD;
 
+        /** SkylakeX's choice; the Haswell core's is {@link MelPlan}'s. */
         static MelKernel select(int frames, int nMels, int k) {
             if (frames == 1) {
                 return GEMV_T;
@@ -85,6 +89,19 @@ final class NumpyKernels {
                     acc = Math.fma(filters[rowOffset + i], power[i], acc);
                 }
                 return acc;
+            }
+            case PACKED_EVEN_ODD: {
+                // Two FMA chains by the parity of k, added at the end (vaddps before the store).
+                float even = 0f;
+                float odd = 0f;
+                for (int i = from; i < to; i++) {
+                    if ((i & 1) == 0) {
+                        even = Math.fma(filters[rowOffset + i], power[i], even);
+                    } else {
+                        odd = Math.fma(filters[rowOffset + i], power[i], odd);
+                    }
+                }
+                return even + odd;
             }
             case SMALL_TN: {
                 // sgemm_small_kernel_b0_tn_skylakex: lane l accumulates k = l (mod 16), the K % 16

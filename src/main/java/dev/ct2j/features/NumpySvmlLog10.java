@@ -34,7 +34,7 @@ import java.util.zip.CRC32;
  * preceding bytes, then free-form UTF-8 provenance text. A file that fails any check is ignored
  * (with the reason in {@link #status()}), never half-used.
  */
-final class NumpySvmlLog10 {
+final class NumpySvmlLog10 implements Log10Function {
 
     static final String PROPERTY = "ct2j.numpySvmlLog10";
     static final String ENVIRONMENT = "CT2J_NUMPY_SVML_LOG10";
@@ -196,7 +196,8 @@ final class NumpySvmlLog10 {
     }
 
     /** {@code np.log10(x)} for a float32 {@code x}, as numpy computes it with AVX-512. */
-    float log10(float x) {
+    @Override
+    public float log10(float x) {
         int bits = Float.floatToRawIntBits(x);
         if (bits <= 0 || bits >= 0x7F800000) {
             // SVML's scalar "rare" path: zeros, negatives, infinities; NaN propagates.

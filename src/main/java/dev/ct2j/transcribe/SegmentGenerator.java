@@ -39,10 +39,14 @@ final class SegmentGenerator extends BufferedSegments {
     private int promptResetSince;
     private int idx;
     private double lastSpeechTimestamp;
+    // Language detection's first encoded window, until the first window here takes or drops it.
+    private EncodedWindow reusable;
 
     SegmentGenerator(WhisperModel model, MelSpectrogram features, WhisperTokenizer tokenizer,
-                     TranscriptionOptions options, List<Integer> suppressTokens, int nbMaxFrames) {
+                     TranscriptionOptions options, List<Integer> suppressTokens, int nbMaxFrames,
+                     EncodedWindow reusable) {
         this.model = model;
+        this.reusable = reusable;
         this.features = features;
         this.tokenizer = tokenizer;
         this.options = options;
@@ -80,7 +84,42 @@ final class SegmentGenerator extends BufferedSegments {
 
     @Override
     protected boolean produce() {
-        return model.use(this::processNextWindow);
+        try {
+            return model.use(this::processNextWindow);
+        } finally {
+            discardReusableWindow(); // only the first window can match it
+        }
+    }
+
+    /**
+     * faster-whisper encodes the first window twice when it detects the language (once in
+     * {@code detect_language}, once here). The second encode is skipped when its input is
+     * bit-identical to the first's, which it is for audio of 30 s or more; under 30 s detection
+     * sees one more frame (the last) and both encodes happen.
+     */
+    private EncoderOutput encodeOrReuse(MelSpectrogram segment) {
+        EncodedWindow kept = takeReusable();
+        if (kept != null) {
+            if (kept.encodes(segment)) {
+                return kept.output();
+            }
+            kept.close();
+        }
+        return model.encode(segment);
+    }
+
+    /** Frees the kept detection window if no window used it (also when the transcription closes). */
+    void discardReusableWindow() {
+        EncodedWindow kept = takeReusable();
+        if (kept != null) {
+            kept.close();
+        }
+    }
+
+    private synchronized EncodedWindow takeReusable() {
+        EncodedWindow kept = reusable;
+        reusable = null;
+        return kept;
     }
 
     /** One pass of generate_segments' loop; false once every clip is done. */
@@ -107,7 +146,7 @@ final class SegmentGenerator extends BufferedSegments {
         MelSpectrogram segment = features.slice(seek, seek + segmentSize).padOrTrim(3000);
         List<Integer> previousTokens = allTokens.subList(promptResetSince, allTokens.size());
 
-        try (EncoderOutput encoderOutput = model.encode(segment)) {
+        try (EncoderOutput encoderOutput = encodeOrReuse(segment)) {
             String language = tokenizer.languageCode();
             if (options.multilingual()) {
                 // No threshold here, as in faster-whisper (issue #1322): the window's top language wins.

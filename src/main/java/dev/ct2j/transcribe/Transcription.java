@@ -27,10 +27,18 @@ public final class Transcription implements Iterable<Segment>, AutoCloseable {
     private boolean released;
     private int read;
 
+    private final Runnable onRelease;
+
     Transcription(TranscriptionInfo info, Iterator<Segment> segments, WhisperModel model) {
+        this(info, segments, model, () -> { });
+    }
+
+    /** {@code onRelease} frees what the segments still hold when reading ends or is closed. */
+    Transcription(TranscriptionInfo info, Iterator<Segment> segments, WhisperModel model, Runnable onRelease) {
         this.info = info;
         this.segments = segments;
         this.model = model;
+        this.onRelease = onRelease;
         model.acquireLease();
     }
 
@@ -111,7 +119,11 @@ public final class Transcription implements Iterable<Segment>, AutoCloseable {
     private void release() {
         if (!released) {
             released = true;
-            model.releaseLease();
+            try {
+                onRelease.run();
+            } finally {
+                model.releaseLease();
+            }
         }
     }
 

@@ -49,6 +49,11 @@ import java.util.function.Supplier;
  */
 public final class WhisperModel implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.ct2j");
+    // -Dct2j.reuseDetectionEncoding=false encodes the first window twice, as faster-whisper does:
+    // for benchmarks/compare's before/after.
+    private volatile boolean reuseDetectionEncoding =
+            !"false".equalsIgnoreCase(System.getProperty("ct2j.reuseDetectionEncoding"));
+    private final java.util.concurrent.atomic.AtomicLong encodes = new java.util.concurrent.atomic.AtomicLong();
     // One daemon thread watches every model that unloads when idle.
     private static final ScheduledExecutorService IDLE_WATCHER = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "ct2j-idle-unloader");
@@ -189,6 +194,7 @@ public final class WhisperModel implements AutoCloseable {
         String language = options.language();
         double languageProbability;
         List<LanguageProbability> allLanguageProbs = null;
+        EncodedWindow detectionWindow = null;
         if (language == null) {
             if (!engine.isMultilingual()) {
                 language = "en";
@@ -200,8 +206,10 @@ public final class WhisperModel implements AutoCloseable {
                 int framesPerSecond = samplingRate / featureExtractor.hopLength();
                 int seek = startTimestamp * framesPerSecond < contentFrames ? (int) (startTimestamp * framesPerSecond) : 0;
                 MelSpectrogram detectionFeatures = features.slice(seek, features.frames());
-                LanguageDetection detection = use(() -> detectLanguage(detectionFeatures,
-                        options.languageDetectionSegments(), options.languageDetectionThreshold(), nbMaxFrames));
+                Detected detected = use(() -> detect(detectionFeatures, options.languageDetectionSegments(),
+                        options.languageDetectionThreshold(), nbMaxFrames, reuseDetectionEncoding));
+                LanguageDetection detection = detected.detection();
+                detectionWindow = detected.firstWindow();
                 language = detection.language();
                 languageProbability = detection.languageProbability();
                 allLanguageProbs = detection.allLanguageProbs();
@@ -224,12 +232,13 @@ public final class WhisperModel implements AutoCloseable {
         TranscriptionOptions effective = options.toBuilder().multilingual(multilingual).build();
         TranscriptionInfo info = new TranscriptionInfo(language, languageProbability, duration, durationAfterVad,
                 allLanguageProbs, effective, vadOptions);
-        java.util.Iterator<Segment> segments = new SegmentGenerator(this, features, tokenizer, effective,
-                suppressTokens, nbMaxFrames);
+        SegmentGenerator generator = new SegmentGenerator(this, features, tokenizer, effective,
+                suppressTokens, nbMaxFrames, detectionWindow);
+        java.util.Iterator<Segment> segments = generator;
         if (speechChunks != null && !speechChunks.isEmpty()) {
             segments = SpeechRestoration.restoreSpeechTimestamps(segments, speechChunks, samplingRate);
         }
-        return new Transcription(info, segments, this);
+        return new Transcription(info, segments, this, generator::discardReusableWindow);
     }
 
     // ---- language detection -----------------------------------------------------------------
@@ -272,6 +281,21 @@ public final class WhisperModel implements AutoCloseable {
     }
 
     LanguageDetection detectLanguage(MelSpectrogram features, int segments, double threshold, int nbMaxFrames) {
+        return detect(features, segments, threshold, nbMaxFrames, false).detection();
+    }
+
+    /** A language detection, and the first window it encoded when the caller asked to keep it. */
+    record Detected(LanguageDetection detection, EncodedWindow firstWindow) {
+    }
+
+    /**
+     * faster-whisper's {@code detect_language} on features. With {@code keepFirstWindow}, the
+     * first window's encoder input and output are handed back (the caller closes them) instead of
+     * freed: faster-whisper encodes the same window again as the first window of the
+     * transcription, and {@link SegmentGenerator} reuses it when the two inputs are identical.
+     */
+    Detected detect(MelSpectrogram features, int segments, double threshold, int nbMaxFrames,
+                    boolean keepFirstWindow) {
         if (!engine.isMultilingual()) {
             throw new IllegalStateException("language detection needs a multilingual model; "
                     + directory.path() + " is English-only");
@@ -282,10 +306,23 @@ public final class WhisperModel implements AutoCloseable {
         String language = null;
         double probability = 0;
         boolean accepted = false;
+        EncodedWindow first = null;
         for (int i = 0; i < frames; i += nbMaxFrames) {
             MelSpectrogram window = features.slice(i, Math.min(i + nbMaxFrames, frames)).padOrTrim(3000);
-            try (EncoderOutput encoded = encode(window)) {
+            EncoderOutput encoded = encode(window);
+            try {
                 allLanguageProbs = engine.detectLanguage(encoded).getFirst();
+            } catch (RuntimeException | Error e) {
+                encoded.close();
+                if (first != null) {
+                    first.close();
+                }
+                throw e;
+            }
+            if (keepFirstWindow && i == 0) {
+                first = new EncodedWindow(window, encoded);
+            } else {
+                encoded.close();
             }
             language = allLanguageProbs.getFirst().code();
             probability = allLanguageProbs.getFirst().probability();
@@ -306,7 +343,7 @@ public final class WhisperModel implements AutoCloseable {
             language = best;
             probability = detected.get(best).stream().mapToDouble(Double::doubleValue).max().orElseThrow();
         }
-        return new LanguageDetection(language, probability, allLanguageProbs);
+        return new Detected(new LanguageDetection(language, probability, allLanguageProbs), first);
     }
 
     /** The Silero VAD model, loaded on first use (faster-whisper caches one per process). */
@@ -320,7 +357,18 @@ public final class WhisperModel implements AutoCloseable {
         return vad;
     }
 
+    /** Whether a transcription reuses language detection's encoding of its first window (tests). */
+    void reuseDetectionEncoding(boolean reuse) {
+        reuseDetectionEncoding = reuse;
+    }
+
+    /** Encoder calls made for this model's transcriptions and detections so far (for tests and benchmarks). */
+    long encodeCount() {
+        return encodes.get();
+    }
+
     EncoderOutput encode(MelSpectrogram window) {
+        encodes.incrementAndGet();
         try (Features features = Features.of(window.data(), 1, window.nMels(), window.frames())) {
             return engine.encode(features, false);
         }

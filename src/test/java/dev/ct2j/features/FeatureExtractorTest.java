@@ -71,7 +71,8 @@ class FeatureExtractorTest {
     private static final Map<String, Reference> REFERENCES = new ConcurrentHashMap<>();
 
     /** What the reference script wrote. */
-    record Reference(float[] samples, float[] features, int nMels, int frames, float[] filters, float[] window) {
+    record Reference(float[] samples, float[] features, int nMels, int frames, float[] filters, float[] window,
+            com.fasterxml.jackson.databind.JsonNode dispatch) {
     }
 
     @Test
@@ -91,14 +92,25 @@ class FeatureExtractorTest {
     }
 
     /**
-     * The parity target proper: every float equal to faster-whisper's (numpy 2.4.6 on this
-     * AVX-512 machine). Needs numpy's SVML log10 constants, which the build/setup extracts
+     * The parity target proper: every float equal to faster-whisper's (numpy 2.4.6 in this
+     * environment, on the path {@link NumpyPath#detected()} names). On AVX-512 machines that needs
+     * numpy's SVML log10 constants, which the build/setup extracts
      * ({@code scripts/extract-numpy-constants.py}); without them this test fails rather than skips.
      */
     @Test
     void bitIdenticalToFasterWhisperWithNumpyConstants() throws Exception {
         assertTrue(new FeatureExtractor().isNumpyExact(),
                 "numpy-exact mode is off: " + FeatureExtractor.numpyExactStatus());
+        // Like with like: numpy in this environment must take the path ct2j reproduces.
+        var dispatch = reference(DATA.resolve("jfk.flac"), 80).dispatch();
+        NumpyPath path = new FeatureExtractor().numpyPath();
+        NumpyPath.Blas numpyBlas = NumpyPath.familyOf(NumpyPath.canonicalCore(dispatch.get("openblas_corename").asText()));
+        assertEquals(numpyBlas, path.blas(), "numpy ran OpenBLAS " + dispatch + ", ct2j reproduces " + path.describe());
+        assertEquals(dispatch.get("openblas_threads").asInt(), path.blasThreads(),
+                "OpenBLAS threads: numpy " + dispatch + ", ct2j " + path.describe());
+        assertEquals(dispatch.get("x86_v4").asBoolean() ? NumpyPath.Log10.SVML : NumpyPath.Log10.LIBM, path.log10(),
+                "numpy's log10: " + dispatch + ", ct2j " + path.describe());
+        System.out.println("[features exact] numpy path " + path.describe());
         record Case(String label, Reference ref, MelSpectrogram mel) {
         }
         List<Case> cases = new ArrayList<>();
@@ -506,7 +518,8 @@ class FeatureExtractorTest {
         assertEquals(jsonInt(meta, "samples"), samples.length, "samples.f32 length");
         assertEquals((long) refMels * frames, features.length, "features.f32 length");
         return new Reference(samples, features, refMels, frames,
-                readFloats(out.resolve("filters.f32")), readFloats(out.resolve("window.f32")));
+                readFloats(out.resolve("filters.f32")), readFloats(out.resolve("window.f32")),
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(meta).get("dispatch"));
     }
 
     private static int jsonInt(String json, String key) {

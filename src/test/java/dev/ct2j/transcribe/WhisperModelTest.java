@@ -62,6 +62,46 @@ class WhisperModelTest {
         }
     }
 
+    /**
+     * faster-whisper encodes the first window twice when it detects the language; ct2j reuses the
+     * detection's encoding when the two inputs are bit-identical (30 s of audio or more), with
+     * identical segments. Under 30 s detection sees one more frame, so both encodes happen.
+     */
+    @Test
+    void firstWindowReusesTheDetectionEncodingOnlyWhenTheInputsAreIdentical() {
+        float[] multilingual = AudioDecoder.decode(TestSupport.data("multilingual.mp3"));
+        float[] longer = java.util.Arrays.copyOf(multilingual, 31 * 16000);
+        record Run(List<Segment> segments, String language, long encodes) {
+        }
+        java.util.function.BiFunction<float[], Boolean, Run> run = (audio, reuse) -> {
+            model.reuseDetectionEncoding(reuse);
+            long before = model.encodeCount();
+            try (Transcription t = model.transcribe(audio, TranscriptionOptions.builder().beamSize(1).build())) {
+                List<Segment> segments = t.toList();
+                return new Run(segments, t.info().language(), model.encodeCount() - before);
+            } finally {
+                model.reuseDetectionEncoding(true);
+            }
+        };
+        Run twice = run.apply(longer, false);
+        Run once = run.apply(longer, true);
+        assertEquals(twice.segments(), once.segments());
+        assertEquals(twice.language(), once.language());
+        assertEquals(twice.encodes() - 1, once.encodes(), "31 s: the first window's encode is reused");
+        assertTrue(once.segments().size() > 1, once.segments().toString());
+
+        Run shortTwice = run.apply(jfk, false);
+        Run shortOnce = run.apply(jfk, true);
+        assertEquals(shortTwice.segments(), shortOnce.segments());
+        assertEquals(shortTwice.encodes(), shortOnce.encodes(), "11 s: detection's input has one more frame");
+
+        // Closing before reading frees the kept encoding (the model must stay usable and correct).
+        model.transcribe(longer, TranscriptionOptions.builder().beamSize(1).build()).close();
+        try (Transcription t = model.transcribe(longer, TranscriptionOptions.builder().beamSize(1).build())) {
+            assertEquals(once.segments(), t.toList());
+        }
+    }
+
     @Test
     void segmentsAreDecodedLazilyAndReadOnce() {
         Transcription result = model.transcribe(jfk, TranscriptionOptions.builder().language("en").build());
