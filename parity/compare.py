@@ -5,6 +5,13 @@ start, end and temperature; |d| <= 1e-4 for avg_logprob, no_speech_prob and
 language_probability; |d| <= 1e-6 for compression_ratio; per word equal text and start, end,
 probability within 1e-4. A case that errors on both sides with the same exception type counts as
 identical (faster-whisper's own errors are part of its behaviour).
+
+Before the fields, each case's "dispatch" objects must agree: {"blas_core", "blas_threads",
+"log10"} is the OpenBLAS core and thread count and the log10 (svml or libm) numpy used
+(reference.py) and the ones ct2j reproduced (`ct2j parity-run`; "blas_core": "fallback" when it
+reproduced none exactly). Cores that share their sgemm kernels count as one (Zen runs Haswell's,
+Cooperlake and SapphireRapids run SkylakeX's). A case whose sides differ there, or lack it, is
+DIFFERENT even if every field agrees: it compared unlike with unlike.
 """
 import json
 import sys
@@ -21,6 +28,37 @@ def close(a, b, tol):
     if a is None or b is None:
         return a is b
     return abs(float(a) - float(b)) <= tol
+
+
+def describe(dispatch, side):
+    """'numpy ran OpenBLAS Haswell with libm log10', 'ct2j reproduced SkylakeX with svml'."""
+    if not isinstance(dispatch, dict):
+        return f"{side}'s result has no dispatch"
+    core, log10, threads = dispatch.get("blas_core"), dispatch.get("log10"), dispatch.get("blas_threads")
+    if side == "numpy":
+        return f"numpy ran OpenBLAS {core} on {threads} threads with {log10} log10"
+    core = "the fallback (no exact core)" if core == "fallback" else core
+    return f"ct2j reproduced {core} on {threads} threads with {log10}"
+
+
+# OpenBLAS cores that run the same sgemm kernels (kernel/x86_64/KERNEL.*), named as ct2j names them.
+KERNEL_FAMILY = {"Zen": "Haswell", "Cooperlake": "SkylakeX", "SapphireRapids": "SkylakeX"}
+
+
+def normalized(dispatch):
+    if not isinstance(dispatch, dict):
+        return None
+    d = dict(dispatch)
+    d["blas_core"] = KERNEL_FAMILY.get(d.get("blas_core"), d.get("blas_core"))
+    return d
+
+
+def dispatch_diff(ref, got):
+    """Returns [] when both sides ran (or reproduced) the same dispatch, else one message."""
+    rd, gd = ref.get("dispatch"), got.get("dispatch")
+    if rd is not None and normalized(rd) == normalized(gd):
+        return []
+    return [f"dispatch mismatch: {describe(rd, 'numpy')}, {describe(gd, 'ct2j')}"]
 
 
 def compare(ref, got):
@@ -66,6 +104,8 @@ def main(manifest, ref_path, got_path):
     ids = [json.loads(line)["id"] for line in open(manifest) if line.strip()]
     ref, got = load(ref_path), load(got_path)
     identical = 0
+    first = lambda results: next((r.get("dispatch") for r in results.values() if "dispatch" in r), None)
+    print(f"dispatch: {describe(first(ref), 'numpy')}; {describe(first(got), 'ct2j')}")
     print(f"{'case':<40} {'result':<10} {'fw s':>7} {'ct2j s':>7}  details")
     for case_id in ids:
         r, g = ref.get(case_id), got.get(case_id)
@@ -74,7 +114,7 @@ def main(manifest, ref_path, got_path):
         elif "error" in g and g["error"].startswith("UnsupportedOperationException"):
             diffs = ["unsupported"]
         else:
-            diffs = compare(r, g)
+            diffs = dispatch_diff(r, g) + compare(r, g)
         ok = not diffs
         identical += ok
         rs = f"{r.get('seconds', 0):7.2f}" if r else "      -"

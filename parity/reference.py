@@ -1,6 +1,12 @@
 """The faster-whisper side of parity/check: runs every manifest case with faster-whisper 1.2.1
 and writes one JSON line per case, in the shape `ct2j parity-run` writes.
 
+Every line also carries numpy's dispatch on this machine ("dispatch": {"blas_core": the OpenBLAS
+core numpy's bundled OpenBLAS picked (OPENBLAS_CORETYPE or CPUID), "log10": "svml" when numpy
+dispatches float32 log10 to SVML (its X86_V4 target), else "libm", and "blas_threads": OpenBLAS's
+thread count, which the Haswell kernels' summation order depends on}), which the log-mel features
+depend on; compare.py fails a case whose ct2j line reproduced another one.
+
 Each case gets a fresh WhisperModel (faster-whisper's FeatureExtractor keeps chunk_length from one
 call to the next, so sharing a model would let one case leak into the next).
 """
@@ -12,8 +18,25 @@ import time
 import ctranslate2
 import numpy as np
 from faster_whisper import BatchedInferencePipeline, WhisperModel, decode_audio
+from threadpoolctl import threadpool_info
 
 STORE = os.environ.get("CT2J_MODELS", os.path.expanduser("~/.cache/ct2j/models"))
+
+
+def numpy_dispatch():
+    """The OpenBLAS core and threads and the log10 implementation numpy uses in this process."""
+    np.ones((4, 4), np.float32) @ np.ones((4, 4), np.float32)  # makes sure OpenBLAS is loaded
+    numpy_dir = os.path.dirname(os.path.realpath(np.__file__))  # also matches numpy.libs/
+    libs = [lib for lib in threadpool_info()
+            if lib.get("internal_api") == "openblas"
+            and os.path.realpath(lib.get("filepath", "")).startswith(numpy_dir)]
+    if len(libs) != 1:
+        print(f"[parity] warning: numpy's OpenBLAS not found by threadpoolctl ({threadpool_info()})",
+              file=sys.stderr)
+    from numpy._core._multiarray_umath import __cpu_features__
+    return {"blas_core": libs[0].get("architecture") if libs else None,
+            "blas_threads": libs[0].get("num_threads") if libs else None,
+            "log10": "svml" if __cpu_features__.get("X86_V4") else "libm"}
 
 
 def model_path(name):
@@ -59,12 +82,14 @@ def segment_dict(s):
 
 def run(manifest, out_path, threads):
     base = os.path.dirname(os.path.abspath(manifest))
+    dispatch = numpy_dispatch()
+    print(f"[parity] numpy dispatch: OpenBLAS {dispatch['blas_core']}, {dispatch['log10']} log10", file=sys.stderr)
     with open(manifest) as f, open(out_path, "w") as out:
         for line in f:
             if not line.strip():
                 continue
             case = json.loads(line)
-            result = {"id": case["id"]}
+            result = {"id": case["id"], "dispatch": dispatch}
             started = time.perf_counter()
             try:
                 ctranslate2.set_random_seed(case.get("seed", 0))

