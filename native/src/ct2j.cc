@@ -74,6 +74,10 @@ struct ct2j_model {
     int32_t num_languages = 0;
     size_t vocabulary_size = 0;
     std::string compute_type;
+    // Which optional config.json fields the model has (CTranslate2 reads them unchecked).
+    bool has_suppress_ids = false;
+    bool has_suppress_ids_begin = false;
+    bool has_lang_ids = false;
 
     explicit ct2j_model(ct2::models::ModelLoader l) : loader(std::move(l)) {}
 };
@@ -177,6 +181,128 @@ ct2::Device to_device(int32_t device) {
     }
 }
 
+// ---- model directory validation ------------------------------------------------------------
+// CTranslate2 trusts what a model directory says: an alignment head past the decoder's layers
+// dereferences null, a suppressed id past the vocabulary writes out of bounds, a missing
+// config.json key is undefined behaviour. Every such value is checked here, once per load
+// (docs/robustness.md lists each value read from the directory and what checks it).
+
+struct ModelFacts {
+    bool has_suppress_ids = false;
+    bool has_suppress_ids_begin = false;
+    bool has_lang_ids = false;
+};
+
+std::string ids_pair(const nlohmann::json &pair) {
+    if (pair.is_array() && pair.size() == 2)
+        return "[" + pair[0].dump() + ", " + pair[1].dump() + "]";
+    return pair.dump();
+}
+
+// An optional list of token ids: absent, or an array of integers in [0, vocabulary_size).
+bool check_id_list(const nlohmann::json &config, const char *field, size_t vocabulary_size) {
+    const auto it = config.find(field);
+    if (it == config.end())
+        return false;
+    if (!it->is_array())
+        fail(CT2J_ERR_INVALID_ARGUMENT, std::string("config.json: ") + field + " must be a list of token ids, got " +
+                                            it->dump());
+    for (const auto &id : *it) {
+        const bool in_range = id.is_number_integer() && id.get<int64_t>() >= 0 &&
+                              static_cast<uint64_t>(id.get<int64_t>()) < vocabulary_size;
+        if (!in_range)
+            fail(CT2J_ERR_INVALID_ARGUMENT, std::string("config.json: ") + field + " contains " + id.dump() +
+                                                ", outside the vocabulary [0, " + std::to_string(vocabulary_size) + ")");
+    }
+    return true;
+}
+
+ModelFacts validate_model(const ct2::models::Model &model) {
+    const auto &whisper = static_cast<const ct2::models::WhisperModel &>(model);
+    const auto &vocabulary = whisper.get_vocabulary();
+    const size_t vocabulary_size = vocabulary.size();
+
+    // Token ids index the decoder's embeddings and output projection.
+    for (const char *name : {"decoder/embeddings/weight", "decoder/projection/weight"}) {
+        const auto *weight = model.get_variable_if_exists(name);
+        if (weight && weight->rank() >= 1 && vocabulary_size > static_cast<size_t>(weight->dim(0)))
+            fail(CT2J_ERR_INVALID_ARGUMENT,
+                 "vocabulary.json: " + std::to_string(vocabulary_size) + " tokens, but model.bin's " + name + " has " +
+                     std::to_string(weight->dim(0)) + " rows");
+    }
+    // The special tokens CTranslate2 looks up by name: a missing one silently becomes
+    // <|endoftext|> (the unknown token), which CTranslate2 appends when it is missing too.
+    for (const char *token : {"<|endoftext|>", "<|startoftranscript|>", "<|notimestamps|>"})
+        if (!vocabulary.contains(token) || (std::string(token) == "<|endoftext|>" && vocabulary.eos_id() + 1 == vocabulary_size))
+            fail(CT2J_ERR_INVALID_ARGUMENT, std::string("vocabulary.json: the special token ") + token + " is missing");
+    const size_t sot = vocabulary.bos_id(), eot = vocabulary.eos_id(), no_timestamps = vocabulary.to_id("<|notimestamps|>");
+    if (!(eot < sot && sot < no_timestamps))
+        fail(CT2J_ERR_INVALID_ARGUMENT, "vocabulary.json: special tokens out of order: <|endoftext|> " +
+                                            std::to_string(eot) + ", <|startoftranscript|> " + std::to_string(sot) +
+                                            ", <|notimestamps|> " + std::to_string(no_timestamps));
+
+    const nlohmann::json &config = model.config;
+    ModelFacts facts;
+    if (config.is_null()) // no config.json: every field below is absent
+        return facts;
+    if (!config.is_object())
+        fail(CT2J_ERR_INVALID_ARGUMENT, "config.json: expected a JSON object, got " + std::string(config.type_name()));
+
+    facts.has_suppress_ids = check_id_list(config, "suppress_ids", vocabulary_size);
+    facts.has_suppress_ids_begin = check_id_list(config, "suppress_ids_begin", vocabulary_size);
+    facts.has_lang_ids = check_id_list(config, "lang_ids", vocabulary_size);
+    // Multilingual models: one language token per language, right after <|startoftranscript|>
+    // (CTranslate2 derives num_languages from the positions of the special tokens).
+    if (facts.has_lang_ids && vocabulary.to_id("") != vocabulary.unk_id()) {
+        size_t no_speech = vocabulary.to_id("<|nospeech|>");
+        if (no_speech == vocabulary.unk_id())
+            no_speech = vocabulary.to_id("<|nocaptions|>");
+        const size_t num_languages = no_speech > sot + 5 ? no_speech - sot - 5 : 0;
+        const auto &lang_ids = config["lang_ids"];
+        if (num_languages == 0 || lang_ids.size() != num_languages)
+            fail(CT2J_ERR_INVALID_ARGUMENT, "config.json: lang_ids has " + std::to_string(lang_ids.size()) +
+                                                " ids but vocabulary.json has " + std::to_string(num_languages) +
+                                                " language tokens");
+        for (const auto &id : lang_ids) {
+            const size_t value = id.get<size_t>();
+            if (value <= sot || value > sot + num_languages)
+                fail(CT2J_ERR_INVALID_ARGUMENT, "config.json: lang_ids contains " + id.dump() +
+                                                    ", which is not a language token [" + std::to_string(sot + 1) +
+                                                    ", " + std::to_string(sot + num_languages) + "]");
+        }
+    }
+
+    const auto heads = config.find("alignment_heads");
+    if (heads != config.end()) {
+        size_t num_layers = 0;
+        while (model.layer_exists("decoder/layer_" + std::to_string(num_layers)))
+            ++num_layers;
+        const int64_t num_heads = model.get_attribute_with_default<int32_t>("decoder/num_heads", 8);
+        const std::string shape = std::to_string(num_layers) + " layers x " + std::to_string(num_heads) + " heads";
+        if (!heads->is_array() || heads->empty())
+            fail(CT2J_ERR_INVALID_ARGUMENT,
+                 "config.json: alignment_heads must be a non-empty list of [layer, head] pairs, got " + heads->dump());
+        for (const auto &pair : *heads) {
+            const bool well_formed = pair.is_array() && pair.size() == 2 && pair[0].is_number_integer() &&
+                                     pair[1].is_number_integer();
+            if (!well_formed)
+                fail(CT2J_ERR_INVALID_ARGUMENT,
+                     "config.json: alignment_heads contains " + pair.dump() + ", not a [layer, head] pair of integers");
+            const int64_t layer = pair[0].get<int64_t>(), head = pair[1].get<int64_t>();
+            if (layer < 0 || static_cast<size_t>(layer) >= num_layers || head < 0 || head >= num_heads)
+                fail(CT2J_ERR_INVALID_ARGUMENT,
+                     "config.json: alignment_heads " + ids_pair(pair) + " out of range: the decoder has " + shape);
+        }
+    }
+    return facts;
+}
+
+void apply_facts(ct2j_model *m, const ModelFacts &facts) {
+    m->has_suppress_ids = facts.has_suppress_ids;
+    m->has_suppress_ids_begin = facts.has_suppress_ids_begin;
+    m->has_lang_ids = facts.has_lang_ids;
+}
+
 ct2j_model *create_model(std::shared_ptr<ct2::models::ModelReader> reader, const ct2j_model_params *params) {
     const ct2j_model_params p = params ? *params : ct2j_model_default_params();
     require(p.inter_threads >= 1, "inter_threads must be >= 1, got " + std::to_string(p.inter_threads));
@@ -212,6 +338,7 @@ ct2j_model *create_model(std::shared_ptr<ct2::models::ModelReader> reader, const
     model->pool = std::make_unique<ct2::models::Whisper>(model->loader, model->config);
 
     const auto &replica = model->pool->get_first_replica();
+    apply_facts(model.get(), validate_model(*replica.model()));
     model->multilingual = replica.is_multilingual();
     model->n_mels = static_cast<int32_t>(replica.n_mels());
     model->num_languages = static_cast<int32_t>(replica.num_languages());
@@ -384,7 +511,9 @@ ct2j_status ct2j_model_load_weights(ct2j_model *m, bool keep_cache) {
             return;
         std::vector<ModelPtr> models;
         if (m->cached.empty()) {
-            models = m->loader.load();
+            models = m->loader.load(); // read again from the source: check it again
+            if (!models.empty())
+                apply_facts(m, validate_model(*models.front()));
         } else {
             std::vector<ModelPtr> placed;
             for (size_t k = 0; k < m->cached.size(); ++k) {
@@ -605,6 +734,13 @@ ct2j_status ct2j_generate(ct2j_model *m, const ct2j_storage *features, size_t ba
                         std::to_string(features->view.dim(0)));
             const ct2j_whisper_options o = options ? *options : ct2j_whisper_default_options();
             auto whisper_options = to_options(o, m->vocabulary_size);
+            const bool default_suppression = std::find(whisper_options.suppress_tokens.begin(),
+                                                       whisper_options.suppress_tokens.end(),
+                                                       -1) != whisper_options.suppress_tokens.end();
+            if (default_suppression && !m->has_suppress_ids)
+                fail(CT2J_ERR_INVALID_ARGUMENT, "config.json has no suppress_ids, which suppress_tokens -1 stands for");
+            if (whisper_options.suppress_blank && !m->has_suppress_ids_begin)
+                fail(CT2J_ERR_INVALID_ARGUMENT, "config.json has no suppress_ids_begin, which suppress_blank needs");
             auto prompts = split_lists(prompt_ids, prompt_lengths, batch_size, m->vocabulary_size, "prompt");
             for (const auto &prompt : prompts)
                 require(!prompt.empty(), "a prompt must not be empty");
@@ -661,6 +797,8 @@ ct2j_status ct2j_detect_language(ct2j_model *m, const ct2j_storage *features, ct
             check_features(m, features);
             if (!m->multilingual)
                 fail(CT2J_ERR_UNSUPPORTED, "language detection needs a multilingual model; this one is English-only");
+            if (!m->has_lang_ids)
+                fail(CT2J_ERR_INVALID_ARGUMENT, "config.json has no lang_ids, which language detection needs");
             auto futures = m->pool->detect_language(features->view);
             auto languages = std::make_unique<ct2j_languages>();
             for (auto &future : futures)

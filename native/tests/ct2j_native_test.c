@@ -146,6 +146,100 @@ static void test_model(const char *dir) {
     ct2j_model_free(model);
 }
 
+static char *read_file(const char *dir, const char *name, size_t *size) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *data = malloc(n > 0 ? (size_t)n : 1);
+    *size = fread(data, 1, (size_t)n, f);
+    fclose(f);
+    return data;
+}
+
+/* Loads the model from memory with config.json replaced by `config`. */
+static ct2j_status load_with_config(const char *model_bin, size_t model_size, const char *vocabulary,
+                                    size_t vocabulary_size, const char *config, ct2j_model **model) {
+    const char *names[] = {"model.bin", "vocabulary.json", "config.json"};
+    const void *data[] = {model_bin, vocabulary, config};
+    const size_t sizes[] = {model_size, vocabulary_size, strlen(config)};
+    ct2j_model_params params = ct2j_model_default_params();
+    params.compute_type = "int8";
+    params.intra_threads = 2;
+    return ct2j_model_load_from_memory("bad-config", 3, names, data, sizes, &params, model);
+}
+
+/* config.json values CTranslate2 uses unchecked are refused at load, naming field and value;
+ * fields it would read when absent (undefined behaviour) fail the call that needs them. */
+static void test_bad_config(const char *dir) {
+    size_t model_size = 0, vocabulary_size = 0;
+    char *model_bin = read_file(dir, "model.bin", &model_size);
+    char *vocabulary = read_file(dir, "vocabulary.json", &vocabulary_size);
+    CHECK(model_bin && vocabulary, "read model files from %s", dir);
+    if (!model_bin || !vocabulary)
+        return;
+    static const char *const bad[][2] = {
+        {"{\"alignment_heads\": [[99, 99]]}",
+         "config.json: alignment_heads [99, 99] out of range: the decoder has 6 layers x 8 heads"},
+        {"{\"alignment_heads\": [[0, -1]]}", "alignment_heads [0, -1] out of range"},
+        {"{\"alignment_heads\": []}", "alignment_heads must be a non-empty list"},
+        {"{\"suppress_ids\": [1, 51865]}", "config.json: suppress_ids contains 51865, outside the vocabulary"},
+        {"{\"suppress_ids_begin\": [220, -5]}", "config.json: suppress_ids_begin contains -5"},
+        {"{\"suppress_ids\": \"all\"}", "config.json: suppress_ids must be a list of token ids"},
+        {"{\"lang_ids\": [50259, 70000]}", "config.json: lang_ids contains 70000"},
+        {"[1, 2]", "config.json: expected a JSON object"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ct2j_model *model = NULL;
+        ct2j_status status = load_with_config(model_bin, model_size, vocabulary, vocabulary_size, bad[i][0], &model);
+        CHECK(status == CT2J_ERR_INVALID_ARGUMENT && model == NULL, "config %s rejected (status %d)", bad[i][0],
+              (int)status);
+        CHECK(strstr(ct2j_last_error(), bad[i][1]) != NULL, "message for %s names '%s'", bad[i][0], bad[i][1]);
+        ct2j_model_free(model);
+    }
+
+    /* An empty config loads; what needs a missing field fails cleanly instead of reading it. */
+    ct2j_model *model = NULL;
+    CHECK(load_with_config(model_bin, model_size, vocabulary, vocabulary_size, "{}", &model) == CT2J_OK,
+          "empty config loads");
+    if (model) {
+        const int64_t frames = 3000;
+        float *mel = calloc((size_t)(80 * frames), sizeof(float));
+        const int64_t shape[3] = {1, 80, frames};
+        ct2j_storage *features = NULL;
+        CHECK(ct2j_storage_wrap_f32(mel, 3, shape, &features) == CT2J_OK, "wrap");
+        const int32_t prompt[] = {50258, 50259, 50359};
+        const size_t prompt_length = 3;
+        ct2j_whisper_options options = ct2j_whisper_default_options();
+        options.max_length = 4;
+        ct2j_generation *generation = NULL;
+        CHECK(ct2j_generate(model, features, 1, prompt, &prompt_length, &options, &generation) ==
+                  CT2J_ERR_INVALID_ARGUMENT && strstr(ct2j_last_error(), "no suppress_ids") != NULL,
+              "suppress_tokens -1 without suppress_ids");
+        options.num_suppress_tokens = 0;
+        CHECK(ct2j_generate(model, features, 1, prompt, &prompt_length, &options, &generation) ==
+                  CT2J_ERR_INVALID_ARGUMENT && strstr(ct2j_last_error(), "no suppress_ids_begin") != NULL,
+              "suppress_blank without suppress_ids_begin");
+        options.suppress_blank = false;
+        CHECK(ct2j_generate(model, features, 1, prompt, &prompt_length, &options, &generation) == CT2J_OK,
+              "generate without config suppression");
+        ct2j_generation_free(generation);
+        ct2j_languages *languages = NULL;
+        CHECK(ct2j_detect_language(model, features, &languages) == CT2J_ERR_INVALID_ARGUMENT &&
+                  strstr(ct2j_last_error(), "no lang_ids") != NULL,
+              "detect_language without lang_ids");
+        ct2j_storage_free(features);
+        free(mel);
+        ct2j_model_free(model);
+    }
+    free(model_bin);
+    free(vocabulary);
+}
+
 int main(void) {
     const char *dir = getenv("CT2J_MODEL_DIR");
     const char *audio = getenv("CT2J_TEST_AUDIO");
@@ -156,6 +250,7 @@ int main(void) {
     test_library();
     test_audio(audio);
     test_model(dir);
+    test_bad_config(dir);
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -1,7 +1,10 @@
 package dev.ct2j.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.ct2j.audio.AudioDecodeException;
 import dev.ct2j.audio.AudioDecoder;
 import dev.ct2j.engine.Device;
@@ -38,8 +41,18 @@ import picocli.CommandLine.Parameters;
 public final class Main {
     static final int EXIT_BAD_INPUT = 2;
 
+    /** The launcher passes the real stdout as this file descriptor (fd 1 is stderr, see FdOutputStream). */
+    static final String STDOUT_FD_PROPERTY = "ct2j.stdout.fd";
+
     public static void main(String[] args) {
-        System.exit(run(args));
+        String stdoutFd = System.getProperty(STDOUT_FD_PROPERTY);
+        if (stdoutFd != null) {
+            System.setOut(new java.io.PrintStream(new java.io.BufferedOutputStream(
+                    new FdOutputStream(Integer.parseInt(stdoutFd)), 8192), true, System.out.charset()));
+        }
+        int exit = run(args);
+        System.out.flush();
+        System.exit(exit);
     }
 
     static int run(String... args) {
@@ -156,7 +169,7 @@ public final class Main {
                 builder.clipTimestamps(clipTimestamps);
             }
             if (kwargs != null) {
-                FasterWhisperKwargs.apply(builder, new ObjectMapper().readTree(kwargs));
+                FasterWhisperKwargs.apply(builder, parseOptions(kwargs));
             }
             TranscriptionOptions options = builder.build();
             float[] samples = AudioDecoder.decode(audio);
@@ -213,5 +226,20 @@ public final class Main {
 
     static JsonNode parse(String json) throws Exception {
         return new ObjectMapper().readTree(json);
+    }
+
+    // Python's json reads NaN and Infinity, so --options does too: the option's own check then
+    // names it ("temperature must be finite ..."). Malformed JSON is bad input, in one line.
+    private static final ObjectMapper OPTIONS_JSON = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+
+    static JsonNode parseOptions(String json) {
+        try {
+            return OPTIONS_JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            var where = e.getLocation();
+            throw new IllegalArgumentException("--options is not valid JSON: " + e.getOriginalMessage()
+                    + (where == null ? "" : " (column " + where.getColumnNr() + ")"), e);
+        }
     }
 }

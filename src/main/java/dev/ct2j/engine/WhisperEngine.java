@@ -140,6 +140,11 @@ public final class WhisperEngine extends NativeResource {
         String file = message.contains("config.json") ? "config.json"
                 : message.contains("vocabulary") ? "vocabulary.json" : "model.bin";
         Path path = model.path().resolve(file);
+        // The shim's own checks of what CTranslate2 would trust: "config.json: alignment_heads ..."
+        if (kind == EngineException.Kind.INVALID_ARGUMENT && message.startsWith(file + ": ")) {
+            return new ModelFileException(path, "invalid model file " + path + ": "
+                    + message.substring(file.length() + 2), new EngineException(kind, message));
+        }
         return new ModelFileException(path, "cannot load " + path + " (missing, truncated or corrupt): " + message,
                 new EngineException(kind, message));
     }

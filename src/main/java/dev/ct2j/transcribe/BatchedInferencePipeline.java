@@ -106,8 +106,8 @@ public final class BatchedInferencePipeline {
             audioChunks = new ArrayList<>();
             chunksMetadata = new ArrayList<>();
             for (int i = 0; i < bounds.size(); i += 2) {
-                int start = (int) (bounds.get(i) * samplingRate);
-                int end = (int) (bounds.get(i + 1) * samplingRate);
+                int start = sampleIndex(bounds.get(i), samplingRate);
+                int end = sampleIndex(bounds.get(i + 1), samplingRate);
                 SpeechChunk clip = new SpeechChunk(start, end);
                 clipTimestamps.add(clip);
                 audioChunks.add(pySlice(audio, start, end));
@@ -174,6 +174,16 @@ public final class BatchedInferencePipeline {
             segments = SpeechRestoration.restoreSpeechTimestamps(segments, clipTimestamps, samplingRate);
         }
         return new Transcription(info, segments, model);
+    }
+
+    // int(seconds * sampling_rate), which must index a Java array.
+    private static int sampleIndex(double seconds, int samplingRate) {
+        double index = seconds * samplingRate;
+        if (!(index <= Integer.MAX_VALUE)) {
+            throw new IllegalArgumentException("clip_timestamps value " + seconds + " is out of range: at most "
+                    + (double) Integer.MAX_VALUE / samplingRate + " s");
+        }
+        return (int) index;
     }
 
     private static float[] pySlice(float[] audio, int start, int end) {

@@ -61,7 +61,14 @@ final class SegmentGenerator extends BufferedSegments {
         List<Double> clips = options.clipTimestamps() == null ? List.of(0.0) : options.clipTimestamps();
         List<Integer> seekPoints = new ArrayList<>();
         for (double ts : clips) {
-            seekPoints.add((int) PyMath.round(ts * framesPerSecond));
+            double frames = ts * framesPerSecond;
+            if (Double.isInfinite(frames)) { // faster-whisper: OverflowError from round(inf)
+                throw new IllegalArgumentException("clip_timestamps value " + ts
+                        + " is out of range: too many seconds to be a frame index");
+            }
+            // Past the audio a point only ends the clips there (generate_segments clamps clip ends
+            // to content_frames and skips clips starting after it), so saturating is exact.
+            seekPoints.add((int) Math.min(PyMath.round(frames), Integer.MAX_VALUE));
         }
         if (seekPoints.isEmpty()) {
             seekPoints.add(0);

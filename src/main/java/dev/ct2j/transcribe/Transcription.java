@@ -18,6 +18,12 @@ import java.util.stream.StreamSupport;
  * read or when it is closed. Closing the model while a transcription is being read never
  * crashes: the next step throws {@link IllegalStateException} saying so (or, with
  * {@link LifetimeOptions.CloseBehavior#WAIT_FOR_READERS}, the close waits for this lease).
+ *
+ * <p>{@link #close()} stops decoding. Reading a closed transcription, by this thread or one that
+ * was reading it, throws {@link IllegalStateException} as reading a closed model does, rather
+ * than ending as if the audio were done (where faster-whisper's closed generator just stops): a
+ * segment that {@code hasNext()} already announced is still returned, and a transcription whose
+ * segments were all read stays complete.
  */
 public final class Transcription implements Iterable<Segment>, AutoCloseable {
     private final TranscriptionInfo info;
@@ -25,6 +31,7 @@ public final class Transcription implements Iterable<Segment>, AutoCloseable {
     private final WhisperModel model;
     private boolean iterated;
     private boolean released;
+    private boolean closed;
     private int read;
 
     private final Runnable onRelease;
@@ -51,6 +58,9 @@ public final class Transcription implements Iterable<Segment>, AutoCloseable {
     public synchronized Iterator<Segment> iterator() {
         if (iterated) {
             throw new IllegalStateException("the segments of a transcription can be read only once");
+        }
+        if (closed) {
+            throw closedTranscription();
         }
         iterated = true;
         return new Iterator<>() {
@@ -80,6 +90,9 @@ public final class Transcription implements Iterable<Segment>, AutoCloseable {
     private synchronized boolean advance() {
         if (lookahead != null) {
             return true;
+        }
+        if (closed && !exhausted) {
+            throw closedTranscription();
         }
         if (released) {
             if (model.isClosed() && !exhausted) {
@@ -111,6 +124,11 @@ public final class Transcription implements Iterable<Segment>, AutoCloseable {
 
     private boolean exhausted;
 
+    private IllegalStateException closedTranscription() {
+        return new IllegalStateException("this transcription was closed (after " + read + " segments);"
+                + " its remaining segments are not decoded");
+    }
+
     private IllegalStateException closedDuringIteration(Throwable cause) {
         return new IllegalStateException("the model " + model.directory().path() + " was closed while this"
                 + " transcription was being read (after " + read + " segments)", cause);
@@ -138,12 +156,13 @@ public final class Transcription implements Iterable<Segment>, AutoCloseable {
         return all;
     }
 
-    /** Stops reading: no more windows are decoded and the model lease is released. Idempotent. */
+    /**
+     * Stops reading: no more windows are decoded and the model lease is released; reading after
+     * this throws {@link IllegalStateException}. Idempotent.
+     */
     @Override
     public synchronized void close() {
-        if (!exhausted) {
-            exhausted = true; // reading after close just ends
-        }
+        closed = true;
         release();
     }
 }

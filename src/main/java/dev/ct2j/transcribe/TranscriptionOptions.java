@@ -40,7 +40,7 @@ public record TranscriptionOptions(
         require(temperatures != null && !temperatures.isEmpty(), "temperature must not be empty");
         temperatures = List.copyOf(temperatures);
         for (double t : temperatures) {
-            require(t >= 0 && Double.isFinite(t), "temperatures must be finite and >= 0, got " + t);
+            require(t >= 0 && Double.isFinite(t), "temperature must be finite and >= 0, got " + t);
         }
         require(initialPrompt == null || initialPromptTokens == null,
                 "initial_prompt is either text or token ids, not both");

@@ -5,11 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ct2j.TestSupport;
+import dev.ct2j.engine.ModelDirectory;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The CLI as a user runs it: output lines, JSON, and one-line errors with exit code 2. */
 class MainTest {
@@ -89,5 +97,110 @@ class MainTest {
         Run noModel = run("transcribe", TestSupport.data("jfk.flac").toString(), "--model", "/no/model/dir");
         assertEquals(2, noModel.exit());
         assertTrue(noModel.err().contains("/no/model/dir"), noModel.err());
+    }
+
+    private static void assertOneLineNaming(Run r, String... parts) {
+        assertEquals(2, r.exit(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().startsWith("ct2j: error: "), r.err());
+        for (String part : parts) {
+            assertTrue(r.err().contains(part), "'" + part + "' not in: " + r.err());
+        }
+        assertEquals("", r.out());
+    }
+
+    @Test
+    void optionValuesOutOfRangeAreOneLineNamingTheOption() {
+        String jfk = TestSupport.data("jfk.flac").toString();
+        for (String clips : new String[] {"{\"clip_timestamps\": \"1e308\"}", "{\"clip_timestamps\": [1e308]}"}) {
+            assertOneLineNaming(run("transcribe", jfk, "--model", model(), "--device", "cpu", "--compute-type", "int8",
+                    "--language", "en", "--options", clips), "clip_timestamps", "1.0E308");
+        }
+        assertOneLineNaming(run("transcribe", jfk, "--model", model(), "--device", "cpu", "--compute-type", "int8",
+                "--language", "en", "--batch-size", "2", "--options",
+                "{\"clip_timestamps\": [{\"start\": 0, \"end\": 1e308}]}"), "clip_timestamps", "1.0E308");
+        for (String temperature : new String[] {"[NaN]", "NaN", "[0.0, Infinity]"}) {
+            assertOneLineNaming(run("transcribe", jfk, "--model", model(), "--options",
+                    "{\"temperature\": " + temperature + "}"), "temperature", temperature.contains("NaN") ? "NaN" : "Infinity");
+        }
+        assertOneLineNaming(run("transcribe", jfk, "--model", model(), "--options", "{\"temperature\": \"NaN\"}"),
+                "temperature", "\"NaN\"");
+        assertOneLineNaming(run("transcribe", jfk, "--model", model(), "--options", "{\"beam_size\": 2,}"),
+                "--options is not valid JSON", "column 17");
+    }
+
+    @Test
+    void invalidModelConfigIsOneLineExitCode2(@TempDir Path tmp) throws Exception {
+        // Used to crash the JVM (SIGSEGV in CTranslate2's set_alignment_heads, exit 134).
+        Path dir = Files.createDirectory(tmp.resolve("bad-alignment-heads"));
+        for (String name : List.of("model.bin", "tokenizer.json", "vocabulary.json", "preprocessor_config.json")) {
+            try {
+                Files.createLink(dir.resolve(name), TestSupport.modelDir().resolve(name));
+            } catch (java.io.IOException | UnsupportedOperationException e) {
+                Files.copy(TestSupport.modelDir().resolve(name), dir.resolve(name));
+            }
+        }
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode config = (ObjectNode) json.readTree(TestSupport.modelDir().resolve("config.json").toFile());
+        config.set("alignment_heads", json.readTree("[[99, 99]]"));
+        json.writeValue(dir.resolve("config.json").toFile(), config);
+        assertOneLineNaming(run("transcribe", TestSupport.data("jfk.flac").toString(), "--model", dir.toString(),
+                "--device", "cpu", "--compute-type", "int8", "--language", "en", "--word-timestamps"),
+                dir.resolve("config.json").toString(),
+                "alignment_heads [99, 99] out of range: the decoder has 6 layers x 8 heads");
+    }
+
+    /**
+     * The launcher: HotSpot prints its fatal-error banner on fd 1, so the launcher gives the JVM
+     * stderr there and the real stdout as fd 3; the hs_err report goes under $CT2J_CACHE/crash.
+     * The crash is forced with HotSpot's diagnostic AbortVMOnException.
+     */
+    @Test
+    void launcherKeepsCrashReportsOffStdout(@TempDir Path tmp) throws Exception {
+        Path launcher = TestSupport.repo().resolve("ct2j");
+        // Without these the launcher would run the whole setup; scripts/setup.sh packages the jar.
+        try (var jars = Files.newDirectoryStream(TestSupport.repo().resolve("target"), "ct2j-*.jar")) {
+            assertTrue(jars.iterator().hasNext(), "the launcher needs the jar: ./mvnw -Dmaven.test.skip=true package");
+        }
+        assertTrue(Files.isRegularFile(TestSupport.repo().resolve("build/native/lib/libct2j.so")), "native/build.sh first");
+        assertTrue(Files.isRegularFile(ModelDirectory.store().resolve("base/.installed")),
+                "the launcher needs the base model: scripts/install-model.sh base");
+
+        Path work = Files.createDirectory(tmp.resolve("work"));
+        Path cache = tmp.resolve("cache");
+        Run version = launch(launcher, work, cache, "", "--version");
+        assertEquals(0, version.exit(), version.err());
+        assertEquals("ct2j 0.1.0", version.out().strip(),
+                "output goes to the real stdout (fd 3 in the JVM; a jar older than Main? package it again)");
+
+        Run crash = launch(launcher, work, cache,
+                "-XX:+UnlockDiagnosticVMOptions -XX:AbortVMOnException=dev.ct2j.audio.AudioDecodeException",
+                "transcribe", tmp.resolve("missing.wav").toString());
+        assertEquals(134, crash.exit(), crash.err());
+        assertEquals("", crash.out(), "nothing on stdout");
+        assertTrue(crash.err().contains("A fatal error has been detected"), crash.err());
+        try (var reports = Files.list(cache.resolve("crash"))) {
+            List<Path> files = reports.toList();
+            assertEquals(1, files.size(), files.toString());
+            assertTrue(files.getFirst().getFileName().toString().matches("hs_err_pid\\d+\\.log"), files.toString());
+            assertTrue(crash.err().contains(files.getFirst().toString()), "the banner names the report: " + crash.err());
+        }
+        try (var left = Files.list(work)) {
+            assertEquals(List.of(), left.toList(), "no hs_err file in the working directory");
+        }
+    }
+
+    private static Run launch(Path launcher, Path work, Path cache, String javaOpts, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(launcher.toString()));
+        command.addAll(List.of(args));
+        Path stderr = Files.createTempFile(work.getParent(), "stderr", ".log");
+        ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile()).redirectError(stderr.toFile());
+        pb.environment().put("CT2J_CACHE", cache.toString());
+        pb.environment().put("CT2J_JAVA_OPTS", javaOpts);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the launcher did not finish");
+        return new Run(p.exitValue(), out, Files.readString(stderr));
     }
 }

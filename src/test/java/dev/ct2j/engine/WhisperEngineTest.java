@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ct2j.TestSupport;
 import dev.ct2j.audio.AudioDecoder;
 import dev.ct2j.features.FeatureExtractor;
@@ -266,6 +267,54 @@ class WhisperEngineTest {
         Files.writeString(dir.resolve("preprocessor_config.json"), "not json");
         e = assertThrows(ModelFileException.class, () -> WhisperEngine.load(dir, INT8));
         assertEquals(dir.resolve("preprocessor_config.json"), e.file(), e.getMessage());
+    }
+
+    // config.json values CTranslate2 uses unchecked (an alignment head past the decoder crashed
+    // the JVM at the first word-timestamp call): refused at load, naming the file, field and value.
+    @Test
+    void configValuesCTranslate2TrustsAreCheckedAtLoad(@TempDir Path tmp) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("{\"alignment_heads\": [[99, 99]]}",
+                "alignment_heads [99, 99] out of range: the decoder has 6 layers x 8 heads");
+        cases.put("{\"alignment_heads\": [[5, 8]]}", "alignment_heads [5, 8] out of range");
+        cases.put("{\"alignment_heads\": [[1]]}", "alignment_heads contains [1]");
+        cases.put("{\"suppress_ids\": [1, 51865]}", "suppress_ids contains 51865, outside the vocabulary [0, 51865)");
+        cases.put("{\"suppress_ids_begin\": [-1]}", "suppress_ids_begin contains -1");
+        cases.put("{\"lang_ids\": [50259, 99999]}", "lang_ids contains 99999");
+        cases.put("{\"lang_ids\": [50259]}", "lang_ids has 1 ids but vocabulary.json has 99 language tokens");
+        int i = 0;
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            Path dir = Files.createDirectory(tmp.resolve("bad-config-" + i++));
+            for (String other : List.of("model.bin", "tokenizer.json", "vocabulary.json")) {
+                linkOrCopy(TestSupport.modelDir().resolve(other), dir.resolve(other));
+            }
+            var config = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
+                    TestSupport.modelDir().resolve("config.json").toFile());
+            config.setAll((com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(c.getKey()));
+            json.writeValue(dir.resolve("config.json").toFile(), config);
+            ModelFileException e = assertThrows(ModelFileException.class, () -> WhisperEngine.load(dir, INT8),
+                    c.getKey());
+            assertEquals(dir.resolve("config.json"), e.file(), e.getMessage());
+            assertTrue(e.getMessage().startsWith("invalid model file " + dir.resolve("config.json") + ": "),
+                    e.getMessage());
+            assertTrue(e.getMessage().contains(c.getValue()), e.getMessage());
+        }
+    }
+
+    @Test
+    void missingSpecialTokenInTheVocabularyIsNamed(@TempDir Path tmp) throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("bad-vocabulary"));
+        for (String other : List.of("model.bin", "tokenizer.json", "config.json")) {
+            linkOrCopy(TestSupport.modelDir().resolve(other), dir.resolve(other));
+        }
+        String vocabularyJson = Files.readString(TestSupport.modelDir().resolve("vocabulary.json"));
+        assertTrue(vocabularyJson.contains("\"<|notimestamps|>\""));
+        Files.writeString(dir.resolve("vocabulary.json"),
+                vocabularyJson.replace("\"<|notimestamps|>\"", "\"<|no-timestamps|>\""));
+        ModelFileException e = assertThrows(ModelFileException.class, () -> WhisperEngine.load(dir, INT8));
+        assertEquals(dir.resolve("vocabulary.json"), e.file(), e.getMessage());
+        assertTrue(e.getMessage().contains("<|notimestamps|> is missing"), e.getMessage());
     }
 
     @Test
