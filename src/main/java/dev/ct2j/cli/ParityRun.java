@@ -48,6 +48,7 @@ final class ParityRun implements Callable<Integer> {
     public Integer call() throws Exception {
         ObjectMapper json = new ObjectMapper();
         Path base = manifest.toAbsolutePath().getParent();
+        Map<String, Object> dispatch = dispatch(); // one path per process: detected once
         try (BufferedWriter writer = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
             for (String line : Files.readAllLines(manifest, StandardCharsets.UTF_8)) {
                 if (line.isBlank()) {
@@ -56,7 +57,7 @@ final class ParityRun implements Callable<Integer> {
                 JsonNode testCase = json.readTree(line);
                 Map<String, Object> result = new LinkedHashMap<>();
                 result.put("id", testCase.path("id").asText());
-                result.put("dispatch", dispatch());
+                result.put("dispatch", dispatch);
                 long started = System.nanoTime();
                 try {
                     String mode = testCase.path("mode").asText("sequential");
