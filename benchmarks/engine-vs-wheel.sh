@@ -20,7 +20,7 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 for ct in int8 float32; do
   for round in $(seq "$ROUNDS"); do
     OMP_NUM_THREADS=2 "$WHEEL_VENV/bin/python" "$ROOT/benchmarks/engine_wheel.py" "$work/features.f32" "$MODEL_DIR" "$ct" 2 "$REPEAT" | tee -a "$work/results.jsonl"
-    OMP_NUM_THREADS=2 "$ROOT/ct2j" bench-engine --features "$work/features.f32" --model "$MODEL_DIR" --compute-type "$ct" --threads 2 --repeat "$REPEAT" 2>/dev/null | tee -a "$work/results.jsonl"
+    OMP_NUM_THREADS=2 "$ROOT/tools/run" bench-engine --features "$work/features.f32" --model "$MODEL_DIR" --compute-type "$ct" --threads 2 --repeat "$REPEAT" 2>/dev/null | tee -a "$work/results.jsonl"
   done
 done
 "$ROOT/.venv/bin/python" - "$work/results.jsonl" <<'PY'

@@ -1,5 +1,5 @@
 """Times encode + generate on one 30 s window through CTranslate2's Python API (whichever
-ctranslate2 the interpreter imports): the counterpart of `ct2j bench-engine`."""
+ctranslate2 the interpreter imports): the counterpart of `tools/run bench-engine`."""
 import json
 import sys
 import time

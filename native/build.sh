@@ -150,4 +150,16 @@ fi
 cmake -S "$ROOT" -B "$ROOT/build/native" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCT2_ROOT="$CT2_PREFIX" -DFFMPEG_ROOT="$FFMPEG_PREFIX" -DCT2J_WITH_CUDA="$WITH_CUDA" >&2
 cmake --build "$ROOT/build/native" -j "$JOBS" >&2
+
+# ---- 7. what the jar carries (dev/ct2j/native/linux-x86_64/, from build/jar-natives) ------------
+# Real files, not build/native/lib's symlink. libgomp is the one library they load that a bare
+# Debian lacks; NativeLibrary loads it first, so libctranslate2's NEEDED entry binds to this copy.
+# The list names each file with its sha256, in load order: the jar's extraction folder is named by
+# its hash, and every extracted file is checked against it.
+JAR_NATIVES="$ROOT/build/jar-natives"
+mkdir -p "$JAR_NATIVES"
+cp -fL "$(gcc -print-file-name=libgomp.so.1)" "$JAR_NATIVES/libgomp.so.1"
+cp -fL "$ROOT/build/native/lib/libctranslate2.so.4" "$ROOT/build/native/lib/libct2j.so" "$JAR_NATIVES/"
+(cd "$JAR_NATIVES" && sha256sum libgomp.so.1 libctranslate2.so.4 libct2j.so > natives.sha256.tmp \
+  && mv natives.sha256.tmp natives.sha256)
 echo "$CT2_PREFIX"

@@ -36,7 +36,7 @@ parity_reference() {
 # parity_ct2j: ct2j on every case -> $WORK/ct2j.jsonl.
 parity_ct2j() {
   echo "[parity] ct2j" >&2
-  OMP_NUM_THREADS=$THREADS "$ROOT/ct2j" parity-run "$MANIFEST" --out "$WORK/ct2j.jsonl" --threads "$THREADS"
+  OMP_NUM_THREADS=$THREADS "$ROOT/tools/run" parity-run "$MANIFEST" --out "$WORK/ct2j.jsonl" --threads "$THREADS"
 }
 
 # parity_compare VENV: the per-case table and "parity: X/Y cases identical"; exit 0 only if all are.

@@ -14,8 +14,18 @@ echo "== native shim tests under AddressSanitizer/LeakSanitizer"
 CT2J_MODEL_DIR="$MODEL_DIR" CT2J_TEST_AUDIO="$ROOT/../shared/data/jfk.flac" scripts/native-leak-check.sh
 
 echo "== Java tests (numpy path: machine environment${OPENBLAS_CORETYPE:+, OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE})"
-./mvnw -B test -Dct2j.model.dir="$MODEL_DIR" "$@"
-rm -rf build/surefire && mkdir -p build/surefire && cp -r target/surefire-reports build/surefire/machine
+# The library's tests, then it goes into the local Maven repository, where the tools and the CLI
+# (separate Maven projects) find it by its coordinates and run their own tests against it.
+rm -rf build/surefire && mkdir -p build/surefire
+./mvnw -B install -Dct2j.model.dir="$MODEL_DIR" "$@"
+cp -r target/surefire-reports build/surefire/machine
+./mvnw -B -f tools/pom.xml install -Dct2j.model.dir="$MODEL_DIR" "$@"
+cp -r tools/target/surefire-reports build/surefire/tools
+./mvnw -B -f cli/pom.xml package -Dct2j.model.dir="$MODEL_DIR" "$@"
+cp -r cli/target/surefire-reports build/surefire/cli
+
+echo "== the consumer example: dev.ct2j:ct2j by its coordinates, in a JVM with an empty home"
+examples/maven-consumer/check.sh "$MODEL_DIR" "$ROOT/../shared/data/jfk.flac" | tee build/consumer.log
 
 # numpy's feature bits depend on the OpenBLAS core it runs (and ct2j follows it): the feature tests
 # and the int8 parity subset run again under each core this CPU can run, on top of the machine's
@@ -48,6 +58,7 @@ java=$(cat build/surefire/*/*.txt | sed -n 's/^Tests run: \([0-9]*\), Failures: 
 int8_logs=(); for core in "${CORES[@]}"; do int8_logs+=("build/parity-int8-$core.log"); done
 parity=$(cat build/parity.log "${int8_logs[@]}" \
   | sed -n 's/^parity: \([0-9]*\)\/\([0-9]*\) cases identical$/\1 \2/p' | awk '{i+=$1; t+=$2} END {print i, t}')
+consumer=$(grep -c '^consumer example: passed$' build/consumer.log || true)
 read -r np nf <<< "$native"; read -r jp jf js <<< "$java"; read -r pi pt <<< "$parity"
-echo "native ${np} passed, java ${jp} passed (${js} skipped), parity ${pi}/${pt} identical"
-echo "ct2j: $((np + jp + pi)) passed, $((nf + jf + pt - pi)) failed, ${js} skipped"
+echo "native ${np} passed, java ${jp} passed (${js} skipped), consumer example ${consumer}/1, parity ${pi}/${pt} identical"
+echo "ct2j: $((np + jp + consumer + pi)) passed, $((nf + jf + 1 - consumer + pt - pi)) failed, ${js} skipped"

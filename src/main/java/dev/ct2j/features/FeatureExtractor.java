@@ -28,9 +28,9 @@ import java.util.stream.IntStream;
  *       SkylakeX's or Haswell's ({@link MelPlan}, {@link HaswellSgemmPlan}).
  *   <li>{@code np.log10(np.clip(mel, 1e-10))}: Intel SVML's AVX-512 {@code log10f}, which numpy
  *       calls on AVX-512 CPUs ({@link NumpySvmlLog10}), or else the C library's {@code log10f}
- *       ({@link LibmLog10}). SVML's coefficient tables are numpy's data and are not shipped here:
- *       {@code scripts/extract-numpy-constants.py} extracts them from the pinned numpy wheel into
- *       {@code ~/.cache/ct2j/numpy-svml-log10.bin}. Without that file the extractor falls back to
+ *       ({@link LibmLog10}). SVML's coefficient tables are numpy's data and are not committed:
+ *       {@code scripts/extract-numpy-constants.py} extracts them from the pinned numpy wheel, and
+ *       the jar carries that file ({@code dev/ct2j/data/numpy-svml-log10.bin}). Without it the extractor falls back to
  *       a correctly rounded {@code log10} and is then accurate to ~2.4e-7 instead of exact;
  *       {@link #isNumpyExact()} says which applies.
  *   <li>The clamp to {@code max - 8} and {@code (x + 4) / 4} in float, in numpy's order.
@@ -211,8 +211,8 @@ public final class FeatureExtractor {
      * {@link #exactness()} of an extractor on the detected path. numpy's SVML {@code log10}
      * constants are looked up once per JVM: the file named by the system property
      * {@code ct2j.numpySvmlLog10} or else the environment variable {@code CT2J_NUMPY_SVML_LOG10}
-     * ({@code none} turns them off), or else the first existing of
-     * {@code $CT2J_CACHE/numpy-svml-log10.bin} and {@code ~/.cache/ct2j/numpy-svml-log10.bin}.
+     * ({@code none} turns them off), or else the jar's copy, or else
+     * {@code $CT2J_CACHE/numpy-svml-log10.bin} (default {@code ~/.cache/ct2j}).
      */
     public static String numpyExactStatus() {
         return new FeatureExtractor().exactness();

@@ -26,8 +26,8 @@ import java.util.zip.CRC32;
  * binary ({@code numpy/_core/_multiarray_umath*.so} of the pinned numpy 2.4.6 wheel, verified by
  * sha256) and writes a small constants file, which this class loads once per JVM from the system
  * property {@value #PROPERTY} or else the environment variable {@value #ENVIRONMENT} (either set to
- * {@code none} disables it), or else the first existing of
- * {@code $CT2J_CACHE/numpy-svml-log10.bin} and {@code ~/.cache/ct2j/numpy-svml-log10.bin}.
+ * {@code none} disables it), or else the copy the jar carries ({@value #RESOURCE}), or else
+ * {@code $CT2J_CACHE/numpy-svml-log10.bin} (default {@code ~/.cache/ct2j}).
  *
  * <p>File format (little-endian): magic {@code "CT2JLG10"}, u32 version 1, u32 count 80, 80
  * float32 values ({@code c0[16], c1[16], c2[16], c3[16], log10(2) x 16}), u32 CRC-32 of all the
@@ -39,6 +39,8 @@ final class NumpySvmlLog10 implements Log10Function {
     static final String PROPERTY = "ct2j.numpySvmlLog10";
     static final String ENVIRONMENT = "CT2J_NUMPY_SVML_LOG10";
     static final String FILE_NAME = "numpy-svml-log10.bin";
+    /** Built into the jar at package time from the same pinned wheel (scripts/setup.sh). */
+    static final String RESOURCE = "/dev/ct2j/data/" + FILE_NAME;
 
     private static final byte[] MAGIC = "CT2JLG10".getBytes(StandardCharsets.US_ASCII);
     private static final int VERSION = 1;
@@ -83,11 +85,7 @@ final class NumpySvmlLog10 implements Log10Function {
             return explicit.equalsIgnoreCase("none") ? new Path[0] : new Path[] {Path.of(explicit)};
         }
         List<Path> paths = new ArrayList<>();
-        String cache = System.getenv("CT2J_CACHE");
-        if (cache != null && !cache.isBlank()) {
-            paths.add(Path.of(cache, FILE_NAME));
-        }
-        paths.add(Path.of(System.getProperty("user.home"), ".cache", "ct2j", FILE_NAME));
+        paths.add(dev.ct2j.natives.CacheFolders.ct2jCache().resolve(FILE_NAME));
         return paths.toArray(Path[]::new);
     }
 
@@ -110,8 +108,15 @@ final class NumpySvmlLog10 implements Log10Function {
         static {
             NumpySvmlLog10 found = null;
             StringBuilder why = new StringBuilder();
-            Path[] candidates = candidates();
-            if (candidates.length == 0) {
+            if (explicitLocation() == null) {
+                try {
+                    found = loadResource();
+                } catch (IOException | IllegalArgumentException e) {
+                    why.append(RESOURCE).append(": ").append(e.getMessage()).append("; ");
+                }
+            }
+            Path[] candidates = found != null ? new Path[0] : candidates();
+            if (candidates.length == 0 && found == null) {
                 why.append("disabled by ").append(PROPERTY).append('/').append(ENVIRONMENT).append("=none; ");
             }
             for (Path path : candidates) {
@@ -131,6 +136,13 @@ final class NumpySvmlLog10 implements Log10Function {
                     ? "numpy SVML log10 constants from " + found.source
                     : "numpy SVML log10 constants unavailable (" + why
                             + "generate them with scripts/extract-numpy-constants.py)";
+        }
+    }
+
+    /** The copy the jar carries, or {@code null} if it was packaged without one. */
+    static NumpySvmlLog10 loadResource() throws IOException {
+        try (var in = NumpySvmlLog10.class.getResourceAsStream(RESOURCE)) {
+            return in == null ? null : parse(in.readAllBytes(), "the ct2j jar (" + RESOURCE + ")");
         }
     }
 

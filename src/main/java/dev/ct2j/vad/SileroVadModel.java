@@ -34,6 +34,8 @@ public final class SileroVadModel implements AutoCloseable {
     public static final String MODEL_ENV = "CT2J_VAD_MODEL";
     /** File name in the ct2j model store, where {@code scripts/install-vad.sh} puts it. */
     public static final String MODEL_FILE = "silero_vad_v6.onnx";
+    /** The copy built into the jar at package time (scripts/setup.sh). */
+    public static final String MODEL_RESOURCE = "/dev/ct2j/data/" + MODEL_FILE;
 
     /** Samples per window: one probability per window. */
     public static final int WINDOW_SIZE = 512;
@@ -46,13 +48,15 @@ public final class SileroVadModel implements AutoCloseable {
     private static final int BATCH_ROWS = 10000;
 
     private final Path path;
+    private final String source;
     private final OrtEnvironment env;
     private final OrtSession session;
     private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private boolean closed;
 
-    private SileroVadModel(Path path, OrtEnvironment env, OrtSession session) {
+    private SileroVadModel(Path path, String source, OrtEnvironment env, OrtSession session) {
         this.path = path;
+        this.source = source;
         this.env = env;
         this.session = session;
     }
@@ -62,21 +66,48 @@ public final class SileroVadModel implements AutoCloseable {
         if (!Files.isRegularFile(path)) {
             throw new IllegalArgumentException("Silero VAD model not found: " + path.toAbsolutePath());
         }
+        return open(path, path.toString(), (env, opts) -> env.createSession(path.toString(), opts));
+    }
+
+    /**
+     * Loads the default model: the file named by {@value #MODEL_PROPERTY} or {@value #MODEL_ENV} if
+     * either is set, else the copy the jar carries ({@value #MODEL_RESOURCE}, from the same pinned
+     * faster-whisper wheel), else the file {@link #locateDefault()} finds in the model store.
+     */
+    public static SileroVadModel loadDefault() {
+        if (isBlank(System.getProperty(MODEL_PROPERTY)) && isBlank(System.getenv(MODEL_ENV))) {
+            byte[] bundled;
+            try (var in = SileroVadModel.class.getResourceAsStream(MODEL_RESOURCE)) {
+                bundled = in == null ? null : in.readAllBytes();
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("cannot read " + MODEL_RESOURCE + " from the ct2j jar: " + e.getMessage(), e);
+            }
+            if (bundled != null) {
+                return open(null, "the ct2j jar (" + MODEL_RESOURCE + ")", (env, opts) -> env.createSession(bundled, opts));
+            }
+        }
+        return load(locateDefault());
+    }
+
+    private interface SessionFactory {
+        OrtSession create(OrtEnvironment env, OrtSession.SessionOptions options) throws OrtException;
+    }
+
+    private static SileroVadModel open(Path path, String source, SessionFactory factory) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
             opts.setInterOpNumThreads(1);
             opts.setIntraOpNumThreads(1);
             opts.setCPUArenaAllocator(false);
             opts.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
-            return new SileroVadModel(path, env, env.createSession(path.toString(), opts));
+            return new SileroVadModel(path, source, env, factory.create(env, opts));
         } catch (OrtException e) {
-            throw new IllegalStateException("cannot load the Silero VAD model " + path + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot load the Silero VAD model " + source + ": " + e.getMessage(), e);
         }
     }
 
-    /** Loads the model that {@link #locateDefault()} finds. */
-    public static SileroVadModel loadDefault() {
-        return load(locateDefault());
+    private static boolean isBlank(String value) {
+        return value == null || value.isBlank();
     }
 
     /**
@@ -113,9 +144,14 @@ public final class SileroVadModel implements AutoCloseable {
                 + ". Install it with scripts/install-vad.sh, or set -D" + MODEL_PROPERTY + " or " + MODEL_ENV + ".");
     }
 
-    /** The file this model was loaded from. */
+    /** The model file, or {@code null} when it was loaded from the jar (see {@link #source()}). */
     public Path path() {
         return path;
+    }
+
+    /** Where the model came from: its file, or the jar. */
+    public String source() {
+        return source;
     }
 
     /**
@@ -139,7 +175,7 @@ public final class SileroVadModel implements AutoCloseable {
         lifecycle.readLock().lock();
         try {
             if (closed) {
-                throw new IllegalStateException("the Silero VAD model is closed: " + path);
+                throw new IllegalStateException("the Silero VAD model is closed: " + source);
             }
             float[] h = new float[STATE_SIZE];
             float[] c = new float[STATE_SIZE];
@@ -211,7 +247,7 @@ public final class SileroVadModel implements AutoCloseable {
             closed = true;
             session.close();
         } catch (OrtException e) {
-            throw new IllegalStateException("cannot close the Silero VAD model " + path + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot close the Silero VAD model " + source + ": " + e.getMessage(), e);
         } finally {
             lifecycle.writeLock().unlock();
         }

@@ -325,6 +325,9 @@ class FeatureExtractorNumpyStepsTest {
     void log10HandlesValuesOutsideTheFeaturePath() {
         NumpySvmlLog10 svml = NumpySvmlLog10.shared();
         assertNotNull(svml, NumpySvmlLog10.status());
+        if (System.getProperty(NumpySvmlLog10.PROPERTY) == null && System.getenv(NumpySvmlLog10.ENVIRONMENT) == null) {
+            assertTrue(NumpySvmlLog10.status().contains("the ct2j jar"), "the jar carries the table: " + NumpySvmlLog10.status());
+        }
         Log10Function libm = LibmLog10.shared().orElseThrow(() -> new AssertionError(LibmLog10.status()));
         for (Log10Function f : List.of(svml, libm)) {
             assertEquals(Float.NEGATIVE_INFINITY, f.log10(0f));

@@ -109,6 +109,24 @@ class SileroVadModelTest {
         assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
     }
 
+    /** The jar carries the model (from the same pinned wheel): the default needs no installed file. */
+    @Test
+    void loadDefaultUsesTheCopyTheJarCarries() throws Exception {
+        assertTrue(System.getProperty(SileroVadModel.MODEL_PROPERTY) == null && System.getenv(SileroVadModel.MODEL_ENV) == null,
+                "this test checks the default lookup: run it without " + SileroVadModel.MODEL_ENV);
+        float[] samples = SpeechTimestamps.pad(SileroVadParityTest.sharedReference(SileroVadParityTest.SHARED_AUDIO.get(0), tmp).samples());
+        try (SileroVadModel bundled = SileroVadModel.loadDefault();
+             SileroVadModel file = SileroVadModel.load(SileroVadParityTest.modelPath())) {
+            assertTrue(bundled.source().contains("ct2j jar"), bundled.source());
+            assertEquals(null, bundled.path());
+            assertArrayEquals(file.speechProbabilities(samples), bundled.speechProbabilities(samples));
+        }
+        try (var in = SileroVadModel.class.getResourceAsStream(SileroVadModel.MODEL_RESOURCE)) {
+            assertArrayEquals(Files.readAllBytes(SileroVadParityTest.modelPath()), in.readAllBytes(),
+                    "the jar's copy is faster-whisper's file");
+        }
+    }
+
     @Test
     void locateDefaultPrefersTheSystemProperty() {
         Path model = SileroVadParityTest.modelPath();

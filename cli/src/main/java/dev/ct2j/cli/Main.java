@@ -12,6 +12,7 @@ import dev.ct2j.engine.EngineException;
 import dev.ct2j.engine.ModelDirectory;
 import dev.ct2j.engine.ModelOptions;
 import dev.ct2j.natives.NativeLibraryException;
+import dev.ct2j.tools.MemCheck;
 import dev.ct2j.transcribe.BatchedInferencePipeline;
 import dev.ct2j.transcribe.FasterWhisperKwargs;
 import dev.ct2j.transcribe.LanguageDetection;
@@ -37,7 +38,7 @@ import picocli.CommandLine.Parameters;
 /** The ct2j command line. Bad input ends with a one-line error and exit code 2. */
 @Command(name = "ct2j", mixinStandardHelpOptions = true, version = "ct2j 0.1.0",
         description = "faster-whisper for the JVM: transcribe audio with CTranslate2.",
-        subcommands = {Main.Transcribe.class, Main.DetectLanguage.class, ParityRun.class, BenchEngine.class, MemCheck.class})
+        subcommands = {Main.Transcribe.class, Main.DetectLanguage.class, MemCheck.class})
 public final class Main {
     static final int EXIT_BAD_INPUT = 2;
 

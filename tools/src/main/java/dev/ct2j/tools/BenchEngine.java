@@ -1,4 +1,4 @@
-package dev.ct2j.cli;
+package dev.ct2j.tools;
 
 import dev.ct2j.engine.Device;
 import dev.ct2j.engine.EncoderOutput;
@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
  * Times encode + generate on one 30 s window through ct2j, the same calls that
  * benchmarks/engine_wheel.py times through CTranslate2's Python API (benchmarks/engine-vs-wheel.sh).
  */
-@Command(name = "bench-engine", hidden = true, description = "Time encode+generate on given features.")
+@Command(name = "bench-engine", description = "Time encode+generate on given features.")
 final class BenchEngine implements Callable<Integer> {
     @Option(names = "--features", required = true, description = "Raw little-endian float32 [n_mels, frames].")
     Path features;

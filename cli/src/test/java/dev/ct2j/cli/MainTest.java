@@ -159,8 +159,8 @@ class MainTest {
     void launcherKeepsCrashReportsOffStdout(@TempDir Path tmp) throws Exception {
         Path launcher = TestSupport.repo().resolve("ct2j");
         // Without these the launcher would run the whole setup; scripts/setup.sh packages the jar.
-        try (var jars = Files.newDirectoryStream(TestSupport.repo().resolve("target"), "ct2j-*.jar")) {
-            assertTrue(jars.iterator().hasNext(), "the launcher needs the jar: ./mvnw -Dmaven.test.skip=true package");
+        try (var jars = Files.newDirectoryStream(TestSupport.repo().resolve("cli/target"), "ct2j-cli-*.jar")) {
+            assertTrue(jars.iterator().hasNext(), "the launcher needs the CLI jar: scripts/setup.sh");
         }
         assertTrue(Files.isRegularFile(TestSupport.repo().resolve("build/native/lib/libct2j.so")), "native/build.sh first");
         assertTrue(Files.isRegularFile(ModelDirectory.store().resolve("base/.installed")),

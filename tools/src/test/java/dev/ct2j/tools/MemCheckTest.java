@@ -1,4 +1,4 @@
-package dev.ct2j.cli;
+package dev.ct2j.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -73,10 +73,14 @@ class MemCheckTest {
     }
 
     @Test
-    void slopeIsTheLeastSquaresFitAndSkipsWarmUpCycles() {
+    void slopeIsTheTheilSenFitAndSkipsWarmUpCycles() {
         assertEquals(2.0, MemCheck.slope(new double[] {1, 2, 3, 4}, new double[] {10, 12, 14, 16}), 1e-12);
         assertEquals(0.0, MemCheck.slope(new double[] {3}, new double[] {5}), 1e-12);
         assertEquals(-0.5, MemCheck.slope(new double[] {3, 4, 5}, new double[] {101, 100.5, 100}), 1e-12);
+        // One cycle whose RSS had not settled (this machine, cycle 13 of 14) is not a leak; a steady one is.
+        double[] cycles = {5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+        assertEquals(0.0, MemCheck.slope(cycles, new double[] {150.3, 158.4, 162.7, 159.4, 153.3, 162.5, 153.1, 153.0, 203.5, 153.1}), 1e-12);
+        assertEquals(1.0, MemCheck.slope(cycles, new double[] {150, 151, 152, 153, 154, 155, 156, 157, 208, 159}), 1e-12);
         assertEquals(4, MemCheck.slopeWarmupCycles(50));
         assertEquals(4, MemCheck.slopeWarmupCycles(12));
         assertEquals(2, MemCheck.slopeWarmupCycles(11));

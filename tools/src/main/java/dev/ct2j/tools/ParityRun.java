@@ -1,4 +1,4 @@
-package dev.ct2j.cli;
+package dev.ct2j.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,7 +33,7 @@ import picocli.CommandLine.Parameters;
  * ({@code {"id", "info", "segments"}} or {@code {"id", "error"}}), in the same shape as
  * parity/reference.py writes for faster-whisper.
  */
-@Command(name = "parity-run", hidden = true, description = "Run a parity manifest (used by parity/check).")
+@Command(name = "parity-run", description = "Run a parity manifest (used by parity/check).")
 final class ParityRun implements Callable<Integer> {
     @Parameters(index = "0", description = "Manifest (JSON lines).")
     Path manifest;
@@ -86,7 +86,7 @@ final class ParityRun implements Callable<Integer> {
                         result.put("segments", segments);
                     }
                 } catch (RuntimeException e) {
-                    result.put("error", e.getClass().getSimpleName() + ": " + Main.oneLine(e));
+                    result.put("error", e.getClass().getSimpleName() + ": " + Tools.oneLine(e));
                 }
                 result.put("seconds", (System.nanoTime() - started) / 1e9);
                 writer.write(TranscriptionJson.toJson(result));

@@ -1,4 +1,4 @@
-package dev.ct2j.cli;
+package dev.ct2j.tools;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -84,7 +84,7 @@ import picocli.CommandLine.Option;
  *   <li>{@code rss_after_close_mb}: RSS after the final {@code close()} followed by System.gc()
  *       and malloc_trim(0) (the last cycle's "trimmed" phase): what the process keeps once
  *       everything is closed and freed memory has been handed back.</li>
- *   <li>{@code rss_slope_mb_per_cycle}: least-squares slope of the per-cycle "trimmed" RSS
+ *   <li>{@code rss_slope_mb_per_cycle}: Theil-Sen slope of the per-cycle "trimmed" RSS
  *       against the cycle number, leaving out the first {@link #slopeWarmupCycles(int)} cycles
  *       (four from twelve cycles on, else two when there are at least four; they warm up glibc's
  *       arenas, the JIT and the Java heap). The output names the cycles it uses.</li>
@@ -502,27 +502,26 @@ public final class MemCheck implements Callable<Integer> {
         throw new IllegalStateException("no " + field + " in /proc/self/status");
     }
 
-    /** Least-squares slope of ys over xs; 0 with fewer than two points. */
+    /**
+     * Theil-Sen slope of ys over xs (the median of the slopes between every two points); 0 with
+     * fewer than two points. Robust, unlike least squares: one cycle whose RSS had not yet settled
+     * on a loaded machine moves it little, while a steady leak moves every pairwise slope.
+     */
     static double slope(double[] xs, double[] ys) {
-        int n = xs.length;
-        if (n < 2) {
+        List<Double> slopes = new ArrayList<>();
+        for (int i = 0; i < xs.length; i++) {
+            for (int j = i + 1; j < xs.length; j++) {
+                if (xs[j] != xs[i]) {
+                    slopes.add((ys[j] - ys[i]) / (xs[j] - xs[i]));
+                }
+            }
+        }
+        if (slopes.isEmpty()) {
             return 0;
         }
-        double mx = 0;
-        double my = 0;
-        for (int i = 0; i < n; i++) {
-            mx += xs[i];
-            my += ys[i];
-        }
-        mx /= n;
-        my /= n;
-        double sxy = 0;
-        double sxx = 0;
-        for (int i = 0; i < n; i++) {
-            sxy += (xs[i] - mx) * (ys[i] - my);
-            sxx += (xs[i] - mx) * (xs[i] - mx);
-        }
-        return sxx == 0 ? 0 : sxy / sxx;
+        slopes.sort(null);
+        int n = slopes.size();
+        return n % 2 == 1 ? slopes.get(n / 2) : (slopes.get(n / 2 - 1) + slopes.get(n / 2)) / 2;
     }
 
     private static Sample find(List<Sample> samples, int cycle, String phase) {
