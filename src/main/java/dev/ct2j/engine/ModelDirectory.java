@@ -8,14 +8,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * A converted Whisper model on disk, checked file by file so that a broken install fails with the
  * name of the file at fault rather than somewhere deep in CTranslate2.
  *
- * <p>Models are named by path, or by name from the model store: {@code $CT2J_MODELS}, default
- * {@code ~/.cache/ct2j/models}, filled by {@code scripts/install-model.sh}.
+ * <p>Names (the ct2j store, faster-whisper sizes, Hub repo ids) are resolved to a directory by
+ * {@code dev.ct2j.models.ModelResolver}; this type only checks a directory.
  *
  * @param preprocessorConfig preprocessor_config.json if present. faster-whisper treats a missing
  *                           file as "defaults (80 mels)"; so do we, but a corrupt one is an error
@@ -26,36 +25,8 @@ public record ModelDirectory(Path path, Path modelBin, Path config, Path tokeniz
 
     /** The model the README's commands and the CLI use when none is named. */
     public static final String DEFAULT_MODEL = "base";
-    public static final String STORE_ENV = "CT2J_MODELS";
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
-
-    /** The model store directory. */
-    public static Path store() {
-        String configured = System.getenv(STORE_ENV);
-        if (configured != null && !configured.isBlank()) {
-            return Path.of(configured);
-        }
-        return Path.of(System.getProperty("user.home"), ".cache", "ct2j", "models");
-    }
-
-    /** Resolves a path or a store name and validates the directory. */
-    public static ModelDirectory resolve(String pathOrName) {
-        if (pathOrName == null || pathOrName.isBlank()) {
-            throw new IllegalArgumentException("model path or name must not be empty");
-        }
-        Path asPath = Path.of(pathOrName);
-        if (Files.isDirectory(asPath) || !MODEL_NAME.matcher(pathOrName).matches()) {
-            return validate(asPath);
-        }
-        Path stored = store().resolve(pathOrName);
-        if (!Files.isDirectory(stored)) {
-            throw new ModelFileException(stored, "model '" + pathOrName + "' is neither a directory nor installed in "
-                    + store() + " (install it with scripts/install-model.sh " + pathOrName + ")");
-        }
-        return validate(stored);
-    }
 
     /** Checks that a directory holds a loadable model; names the first file at fault. */
     public static ModelDirectory validate(Path dir) {

@@ -11,6 +11,8 @@ import dev.ct2j.engine.ModelOptions;
 import dev.ct2j.engine.WhisperEngine;
 import dev.ct2j.features.FeatureExtractor;
 import dev.ct2j.features.MelSpectrogram;
+import dev.ct2j.models.HubOptions;
+import dev.ct2j.models.ModelResolver;
 import dev.ct2j.tokenizer.WhisperTokenizer;
 import dev.ct2j.tokenizer.WhisperVocabulary;
 import dev.ct2j.engine.BusyPolicy;
@@ -92,7 +94,11 @@ public final class WhisperModel implements AutoCloseable {
         }
     }
 
-    /** Loads a model by store name ("base") or directory, with faster-whisper's default options. */
+    /**
+     * Loads a model by directory, ct2j store name, faster-whisper size ("base") or Hugging Face repo
+     * id ("Systran/faster-whisper-base"), with faster-whisper's default options; see
+     * {@link ModelResolver} for the order and {@link HubOptions} for downloads.
+     */
     public static WhisperModel load(String modelSizeOrPath) {
         return load(modelSizeOrPath, ModelOptions.defaults());
     }
@@ -103,10 +109,23 @@ public final class WhisperModel implements AutoCloseable {
 
     /** Loads a model with explicit lifetime management (idle unloading, close behaviour). */
     public static WhisperModel load(String modelSizeOrPath, ModelOptions options, LifetimeOptions lifetime) {
+        return load(modelSizeOrPath, options, lifetime, HubOptions.defaults());
+    }
+
+    /**
+     * Loads a model, downloading it from the Hugging Face Hub as faster-whisper does if it is a size
+     * or repo id not found locally: faster-whisper's {@code WhisperModel(name, download_root=,
+     * local_files_only=, revision=, use_auth_token=)}.
+     */
+    public static WhisperModel load(String modelSizeOrPath, ModelOptions options, LifetimeOptions lifetime,
+                                    HubOptions hub) {
         if (lifetime == null) {
             throw new IllegalArgumentException("lifetime options must not be null");
         }
-        ModelDirectory directory = ModelDirectory.resolve(modelSizeOrPath);
+        if (hub == null) {
+            throw new IllegalArgumentException("hub options must not be null");
+        }
+        ModelDirectory directory = ModelDirectory.validate(ModelResolver.system().resolve(modelSizeOrPath, hub));
         WhisperEngine engine = WhisperEngine.load(directory, options);
         try {
             WhisperVocabulary vocabulary;

@@ -1,5 +1,6 @@
 package dev.ct2j.vad;
 
+import dev.ct2j.models.ModelStore;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -135,7 +136,7 @@ public final class SileroVadModel implements AutoCloseable {
             }
             tried.add(p.toAbsolutePath() + " (environment variable " + MODEL_ENV + ")");
         }
-        Path store = dev.ct2j.engine.ModelDirectory.store().resolve(MODEL_FILE);
+        Path store = ModelStore.system().file(MODEL_FILE);
         if (Files.isRegularFile(store)) {
             return store;
         }

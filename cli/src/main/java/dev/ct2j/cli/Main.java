@@ -10,6 +10,7 @@ import dev.ct2j.audio.AudioDecoder;
 import dev.ct2j.engine.Device;
 import dev.ct2j.engine.EngineException;
 import dev.ct2j.engine.ModelDirectory;
+import dev.ct2j.models.ModelDownloadException;
 import dev.ct2j.engine.ModelOptions;
 import dev.ct2j.natives.NativeLibraryException;
 import dev.ct2j.tools.MemCheck;
@@ -71,6 +72,7 @@ public final class Main {
 
     static boolean isBadInput(Throwable e) {
         return e instanceof IllegalArgumentException || e instanceof AudioDecodeException
+                || e instanceof ModelDownloadException
                 || e instanceof NativeLibraryException
                 || e instanceof EngineException ee && ee.kind() != EngineException.Kind.INTERNAL
                         && ee.kind() != EngineException.Kind.OUT_OF_MEMORY;
@@ -84,7 +86,7 @@ public final class Main {
     /** Model selection and loading, shared by the commands. */
     static final class ModelArgs {
         @Option(names = "--model", defaultValue = ModelDirectory.DEFAULT_MODEL,
-                description = "Model name in the store (e.g. base, small) or a model directory (default: ${DEFAULT-VALUE}).")
+                description = "A model directory, a name in the ct2j store, a faster-whisper size (base, small, ...) or a Hugging Face repo id (default: ${DEFAULT-VALUE}).")
         String model;
 
         @Option(names = "--device", defaultValue = "auto", description = "cpu, cuda or auto (default: ${DEFAULT-VALUE}).")

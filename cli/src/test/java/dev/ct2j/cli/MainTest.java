@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ct2j.TestSupport;
-import dev.ct2j.engine.ModelDirectory;
+import dev.ct2j.models.ModelStore;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -163,7 +163,7 @@ class MainTest {
             assertTrue(jars.iterator().hasNext(), "the launcher needs the CLI jar: scripts/setup.sh");
         }
         assertTrue(Files.isRegularFile(TestSupport.repo().resolve("build/native/lib/libct2j.so")), "native/build.sh first");
-        assertTrue(Files.isRegularFile(ModelDirectory.store().resolve("base/.installed")),
+        assertTrue(Files.isRegularFile(ModelStore.system().path().resolve("base/.installed")),
                 "the launcher needs the base model: scripts/install-model.sh base");
 
         Path work = Files.createDirectory(tmp.resolve("work"));

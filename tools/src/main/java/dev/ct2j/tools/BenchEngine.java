@@ -5,6 +5,7 @@ import dev.ct2j.engine.EncoderOutput;
 import dev.ct2j.engine.Features;
 import dev.ct2j.engine.GenerationOptions;
 import dev.ct2j.engine.ModelDirectory;
+import dev.ct2j.models.ModelResolver;
 import dev.ct2j.engine.ModelOptions;
 import dev.ct2j.engine.WhisperEngine;
 import java.nio.ByteBuffer;
@@ -59,7 +60,7 @@ final class BenchEngine implements Callable<Integer> {
                 .returnNoSpeechProb(true).build();
         double[] seconds = new double[repeat];
         List<Integer> ids = null;
-        try (WhisperEngine engine = WhisperEngine.load(ModelDirectory.resolve(model), options);
+        try (WhisperEngine engine = WhisperEngine.load(ModelDirectory.validate(ModelResolver.system().resolve(model)), options);
              Features input = Features.of(window, 1, nMels, 3000)) {
             for (int i = -1; i < repeat; i++) { // one warm-up round
                 long start = System.nanoTime();

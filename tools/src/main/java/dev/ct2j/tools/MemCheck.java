@@ -265,7 +265,7 @@ public final class MemCheck implements Callable<Integer> {
         // Libraries are mapped once per process: load HF tokenizers' native library (through the
         // model's tokenizer.json) before the baseline, as libct2j already is.
         try (var vocabulary = dev.ct2j.tokenizer.WhisperVocabulary.load(
-                dev.ct2j.engine.ModelDirectory.resolve(config.model()).path(), true)) {
+                dev.ct2j.models.ModelResolver.system().resolve(config.model()), true)) {
             vocabulary.encode(" warm-up");
         }
         Sample start = probe.measure(0, "baseline", true);
