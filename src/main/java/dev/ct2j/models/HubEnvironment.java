@@ -1,5 +1,6 @@
 package dev.ct2j.models;
 
+import dev.ct2j.natives.CacheFolders;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -23,7 +24,7 @@ record HubEnvironment(String endpoint, String token, boolean offline, Path cache
         boolean offline = isTrue(env.get("HF_HUB_OFFLINE") != null && !env.get("HF_HUB_OFFLINE").isEmpty()
                 ? env.get("HF_HUB_OFFLINE") : env.get("TRANSFORMERS_OFFLINE"));
         Path cache = options.cacheDir() != null ? options.cacheDir() : hubCache(env, home);
-        return new HubEnvironment(endpoint, token, offline, expand(cache).toAbsolutePath().normalize());
+        return new HubEnvironment(endpoint, token, offline, expand(cache, env).toAbsolutePath().normalize());
     }
 
     static boolean isTrue(String value) {
@@ -33,11 +34,11 @@ record HubEnvironment(String endpoint, String token, boolean offline, Path cache
     private static Path hfHome(Map<String, String> env) {
         String home = env.get("HF_HOME");
         if (home != null) {
-            return expand(Path.of(home));
+            return expand(Path.of(home), env);
         }
         String xdg = env.get("XDG_CACHE_HOME");
-        Path base = xdg != null ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-        return expand(base.resolve("huggingface"));
+        Path base = xdg != null ? Path.of(xdg) : CacheFolders.home(env).resolve(".cache");
+        return expand(base.resolve("huggingface"), env);
     }
 
     private static Path hubCache(Map<String, String> env, Path home) {
@@ -59,7 +60,7 @@ record HubEnvironment(String endpoint, String token, boolean offline, Path cache
             return cleaned;
         }
         String tokenPath = env.get("HF_TOKEN_PATH");
-        Path file = tokenPath != null ? expand(Path.of(tokenPath)) : home.resolve("token");
+        Path file = tokenPath != null ? expand(Path.of(tokenPath), env) : home.resolve("token");
         try {
             return clean(Files.readString(file));
         } catch (NoSuchFileException e) {
@@ -78,10 +79,11 @@ record HubEnvironment(String endpoint, String token, boolean offline, Path cache
         return cleaned.isEmpty() ? null : cleaned;
     }
 
-    private static Path expand(Path path) {
+    // Python's expanduser: ~ is $HOME.
+    private static Path expand(Path path, Map<String, String> env) {
         String s = path.toString();
         if (s.equals("~") || s.startsWith("~/")) {
-            return Path.of(System.getProperty("user.home") + s.substring(1));
+            return Path.of(CacheFolders.home(env) + s.substring(1));
         }
         return path;
     }

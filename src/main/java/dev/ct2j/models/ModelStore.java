@@ -1,5 +1,6 @@
 package dev.ct2j.models;
 
+import dev.ct2j.natives.CacheFolders;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ public final class ModelStore {
         if (configured != null && !configured.isBlank()) {
             return new ModelStore(Path.of(configured));
         }
-        return new ModelStore(Path.of(System.getProperty("user.home"), ".cache", "ct2j", "models"));
+        return new ModelStore(CacheFolders.home(environment).resolve(".cache/ct2j/models"));
     }
 
     public static ModelStore at(Path path) {

@@ -1,6 +1,7 @@
 package dev.ct2j.natives;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * The folders ct2j keeps things in, found the way the Python tools find theirs: {@code ~} is
@@ -14,7 +15,12 @@ public final class CacheFolders {
 
     /** {@code $HOME} if set, else the JVM's {@code user.home}. */
     public static Path home() {
-        String home = System.getenv("HOME");
+        return home(System.getenv());
+    }
+
+    /** {@code HOME} in {@code environment} if set, else the JVM's {@code user.home}. */
+    public static Path home(Map<String, String> environment) {
+        String home = environment.get("HOME");
         return Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"));
     }
 

@@ -119,6 +119,10 @@ public final class SileroVadModel implements AutoCloseable {
      * @throws IllegalStateException naming every path tried when none holds the file
      */
     public static Path locateDefault() {
+        return locateDefault(ModelStore.system());
+    }
+
+    static Path locateDefault(ModelStore modelStore) {
         List<String> tried = new ArrayList<>();
         String property = System.getProperty(MODEL_PROPERTY);
         if (property != null && !property.isBlank()) {
@@ -136,7 +140,7 @@ public final class SileroVadModel implements AutoCloseable {
             }
             tried.add(p.toAbsolutePath() + " (environment variable " + MODEL_ENV + ")");
         }
-        Path store = ModelStore.system().file(MODEL_FILE);
+        Path store = modelStore.file(MODEL_FILE);
         if (Files.isRegularFile(store)) {
             return store;
         }

@@ -142,24 +142,21 @@ class SileroVadModelTest {
     @Test
     void locateDefaultNamesEveryPathTriedWhenTheModelIsMissing() {
         String savedProperty = System.getProperty(SileroVadModel.MODEL_PROPERTY);
-        String savedHome = System.getProperty("user.home");
         Path missing = tmp.resolve("nowhere/silero.onnx");
+        dev.ct2j.models.ModelStore emptyStore = dev.ct2j.models.ModelStore.at(tmp.resolve("store"));
         try {
             System.setProperty(SileroVadModel.MODEL_PROPERTY, missing.toString());
-            System.setProperty("user.home", tmp.toString());
             String fromEnv = System.getenv(SileroVadModel.MODEL_ENV);
             if (fromEnv != null && Files.isRegularFile(Path.of(fromEnv))) {
-                assertEquals(Path.of(fromEnv), SileroVadModel.locateDefault());
+                assertEquals(Path.of(fromEnv), SileroVadModel.locateDefault(emptyStore));
                 return;
             }
-            IllegalStateException e = assertThrows(IllegalStateException.class, SileroVadModel::locateDefault);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> SileroVadModel.locateDefault(emptyStore));
             assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
-            assertTrue(e.getMessage().contains(tmp.resolve(".cache/ct2j/models/silero_vad_v6.onnx").toString()),
-                    e.getMessage());
+            assertTrue(e.getMessage().contains(tmp.resolve("store/silero_vad_v6.onnx").toString()), e.getMessage());
             assertTrue(e.getMessage().contains("install-vad.sh"), e.getMessage());
         } finally {
             restore(SileroVadModel.MODEL_PROPERTY, savedProperty);
-            restore("user.home", savedHome);
         }
     }
 
