@@ -52,7 +52,7 @@ public final class WhisperEngine extends NativeResource {
         this.handle = handle;
         this.source = source;
         this.multilingual = ct2j_h.ct2j_model_is_multilingual(handle);
-        this.nMels = ct2j_h.ct2j_model_n_mels(handle);
+        this.nMels = ct2j_h.ct2j_model_num_mels(handle);
         this.numLanguages = ct2j_h.ct2j_model_num_languages(handle);
         this.device = ct2j_h.ct2j_model_device(handle) == ct2j_h.CT2J_DEVICE_CUDA() ? Device.CUDA : Device.CPU;
         this.computeType = NativeStrings.read(ct2j_h.ct2j_model_compute_type(handle));
