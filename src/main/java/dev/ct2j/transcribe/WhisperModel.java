@@ -388,7 +388,7 @@ public final class WhisperModel implements AutoCloseable {
         try {
             lastUseNanos = System.nanoTime();
             if (lifetime.unloadAfterIdle() != null && !engine.isLoaded()) {
-                engine.load(false);
+                engine.loadWeights(false);
                 event(ModelEventListener.Kind.RELOADED);
             }
             return work.get();
@@ -473,7 +473,7 @@ public final class WhisperModel implements AutoCloseable {
 
     /** CTranslate2's {@code load_model(keep_cache)}. */
     public void loadModel(boolean keepCache) {
-        engine.load(keepCache);
+        engine.loadWeights(keepCache);
     }
 
     public boolean isModelLoaded() {
