@@ -169,12 +169,7 @@ public final class WhisperModel implements AutoCloseable {
         if (options == null) {
             throw new IllegalArgumentException("options must not be null");
         }
-        boolean multilingual = options.multilingual();
-        if (multilingual && !engine.isMultilingual()) {
-            LOG.log(System.Logger.Level.WARNING, "The current model is English-only but the multilingual parameter"
-                    + " is set to True; setting to False instead.");
-            multilingual = false;
-        }
+        boolean multilingual = WindowDecoding.multilingual(options.multilingual(), engine.isMultilingual());
         int samplingRate = featureExtractor.samplingRate();
         double duration = (double) audio.length / samplingRate;
         double durationAfterVad = duration;
@@ -191,49 +186,30 @@ public final class WhisperModel implements AutoCloseable {
         MelSpectrogram features = featureExtractor.compute(audio, 160, options.chunkLength());
         int nbMaxFrames = featureExtractor.nbMaxFrames(options.chunkLength());
 
-        String language = options.language();
-        double languageProbability;
-        List<LanguageProbability> allLanguageProbs = null;
-        EncodedWindow detectionWindow = null;
-        if (language == null) {
-            if (!engine.isMultilingual()) {
-                language = "en";
-                languageProbability = 1;
-            } else {
-                double startTimestamp = options.clipTimestamps() == null || options.clipTimestamps().isEmpty()
-                        ? 0.0 : options.clipTimestamps().getFirst();
-                int contentFrames = features.frames() - 1;
-                int framesPerSecond = samplingRate / featureExtractor.hopLength();
-                int seek = startTimestamp * framesPerSecond < contentFrames ? (int) (startTimestamp * framesPerSecond) : 0;
-                MelSpectrogram detectionFeatures = features.slice(seek, features.frames());
-                Detected detected = use(() -> detect(detectionFeatures, options.languageDetectionSegments(),
-                        options.languageDetectionThreshold(), nbMaxFrames, reuseDetectionEncoding));
-                LanguageDetection detection = detected.detection();
-                detectionWindow = detected.firstWindow();
-                language = detection.language();
-                languageProbability = detection.languageProbability();
-                allLanguageProbs = detection.allLanguageProbs();
-                LOG.log(System.Logger.Level.DEBUG, "Detected language ''{0}'' with probability {1}", language,
-                        String.format("%.2f", languageProbability));
-            }
-        } else {
-            if (!engine.isMultilingual() && !language.equals("en")) {
-                LOG.log(System.Logger.Level.WARNING, "The current model is English-only but the language parameter is"
-                        + " set to ''{0}''; using ''en'' instead.", language);
-                language = "en";
-            }
-            languageProbability = 1;
-        }
+        WindowDecoding.ChosenLanguage chosen = WindowDecoding.chooseLanguage(options.language(),
+                engine.isMultilingual(), () -> {
+                    // Detection starts at the first clip timestamp, if it falls inside the audio.
+                    double startTimestamp = options.clipTimestamps() == null || options.clipTimestamps().isEmpty()
+                            ? 0.0 : options.clipTimestamps().getFirst();
+                    int contentFrames = features.frames() - 1;
+                    int framesPerSecond = samplingRate / featureExtractor.hopLength();
+                    int seek = startTimestamp * framesPerSecond < contentFrames
+                            ? (int) (startTimestamp * framesPerSecond) : 0;
+                    MelSpectrogram detectionFeatures = features.slice(seek, features.frames());
+                    return use(() -> detect(detectionFeatures, options.languageDetectionSegments(),
+                            options.languageDetectionThreshold(), nbMaxFrames, reuseDetectionEncoding));
+                });
+        String language = chosen.language();
 
         WhisperTokenizer tokenizer = WhisperTokenizer.of(vocabulary, options.task(), language);
         List<Integer> suppressTokens = options.suppressTokens() == null || options.suppressTokens().isEmpty()
                 ? List.of() // faster-whisper passes None and [] through: no suppression at all
                 : tokenizer.suppressedTokens(options.suppressTokens());
         TranscriptionOptions effective = options.toBuilder().multilingual(multilingual).build();
-        TranscriptionInfo info = new TranscriptionInfo(language, languageProbability, duration, durationAfterVad,
-                allLanguageProbs, effective, vadOptions);
+        TranscriptionInfo info = new TranscriptionInfo(language, chosen.languageProbability(), duration,
+                durationAfterVad, chosen.allLanguageProbs(), effective, vadOptions);
         SegmentGenerator generator = new SegmentGenerator(this, features, tokenizer, effective,
-                suppressTokens, nbMaxFrames, detectionWindow);
+                suppressTokens, nbMaxFrames, chosen.detectionWindow());
         java.util.Iterator<Segment> segments = generator;
         if (speechChunks != null && !speechChunks.isEmpty()) {
             segments = SpeechRestoration.restoreSpeechTimestamps(segments, speechChunks, samplingRate);
