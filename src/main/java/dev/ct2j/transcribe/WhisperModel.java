@@ -11,6 +11,7 @@ import dev.ct2j.engine.ModelOptions;
 import dev.ct2j.engine.WhisperEngine;
 import dev.ct2j.features.FeatureExtractor;
 import dev.ct2j.features.MelSpectrogram;
+import dev.ct2j.lifetime.CallGuard;
 import dev.ct2j.tokenizer.WhisperTokenizer;
 import dev.ct2j.tokenizer.WhisperVocabulary;
 import dev.ct2j.engine.BusyPolicy;
@@ -28,7 +29,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 
 /**
@@ -67,13 +67,13 @@ public final class WhisperModel implements AutoCloseable {
     private final FeatureExtractor featureExtractor;
     private final LifetimeOptions lifetime;
 
-    // Read-held for every unit of work (a language detection, a window); the idle unloader only
-    // unloads when it can take the write side at once, so it never unloads under a reader.
-    private final ReentrantReadWriteLock usage = new ReentrantReadWriteLock();
+    // Entered by every open transcription (its lease); close() refuses new ones, and with
+    // WAIT_FOR_READERS first waits for the open ones.
+    private final CallGuard readers;
+    // Entered for every unit of work (a language detection, a window); the idle unloader only
+    // unloads when no unit runs, and holds new ones off while it unloads.
+    private final CallGuard usage;
     private volatile long lastUseNanos = System.nanoTime();
-    private final Object leases = new Object();
-    private int openTranscriptions;
-    private volatile boolean closed;
     private final ScheduledFuture<?> idleCheck;
     private SileroVadModel vad; // loaded on first use, closed with the model
 
@@ -84,6 +84,8 @@ public final class WhisperModel implements AutoCloseable {
         this.vocabulary = vocabulary;
         this.featureExtractor = featureExtractor;
         this.lifetime = lifetime;
+        this.readers = new CallGuard("WhisperModel(" + directory.path() + ")");
+        this.usage = new CallGuard(readers.what());
         if (lifetime.unloadAfterIdle() != null) {
             long period = Math.max(10, Math.min(1000, lifetime.unloadAfterIdle().toMillis() / 4));
             this.idleCheck = IDLE_WATCHER.scheduleWithFixedDelay(this::unloadIfIdle, period, period, TimeUnit.MILLISECONDS);
@@ -324,9 +326,7 @@ public final class WhisperModel implements AutoCloseable {
 
     /** The Silero VAD model, loaded on first use (faster-whisper caches one per process). */
     synchronized SileroVadModel vadModel() {
-        if (closed) {
-            throw new IllegalStateException("WhisperModel(" + directory.path() + ") is closed");
-        }
+        readers.ensureOpen();
         if (vad == null) {
             vad = SileroVadModel.loadDefault();
         }
@@ -357,10 +357,8 @@ public final class WhisperModel implements AutoCloseable {
      * model, reloads weights that an idle unload released, and marks the model as in use.
      */
     <T> T use(Supplier<T> work) {
-        if (closed) {
-            throw new IllegalStateException("WhisperModel(" + directory.path() + ") is closed");
-        }
-        usage.readLock().lock();
+        readers.ensureOpen();
+        usage.enter();
         try {
             lastUseNanos = System.nanoTime();
             if (lifetime.unloadAfterIdle() != null && !engine.isLoaded()) {
@@ -370,24 +368,22 @@ public final class WhisperModel implements AutoCloseable {
             return work.get();
         } finally {
             lastUseNanos = System.nanoTime();
-            usage.readLock().unlock();
+            usage.leave();
         }
     }
 
     private void unloadIfIdle() {
         try {
             long idleNanos = System.nanoTime() - lastUseNanos;
-            if (closed || idleNanos < lifetime.unloadAfterIdle().toNanos() || !usage.writeLock().tryLock()) {
+            if (readers.isClosed() || idleNanos < lifetime.unloadAfterIdle().toNanos()) {
                 return;
             }
-            try {
-                if (!closed && engine.isLoaded()) {
+            usage.runIfIdle(() -> {
+                if (!readers.isClosed() && engine.isLoaded()) {
                     engine.unload(lifetime.idleUnloadToCpu(), BusyPolicy.FAIL);
                     event(ModelEventListener.Kind.IDLE_UNLOADED);
                 }
-            } finally {
-                usage.writeLock().unlock();
-            }
+            });
         } catch (RuntimeException e) {
             // A close racing the check, or a busy model: try again at the next tick.
             LOG.log(System.Logger.Level.DEBUG, "idle unload skipped: {0}", e.getMessage());
@@ -407,30 +403,20 @@ public final class WhisperModel implements AutoCloseable {
 
     /** A transcription starts reading the model; released by {@link #releaseLease()}. */
     void acquireLease() {
-        synchronized (leases) {
-            if (closed) {
-                throw new IllegalStateException("WhisperModel(" + directory.path() + ") is closed");
-            }
-            openTranscriptions++;
-        }
+        readers.enter();
     }
 
     void releaseLease() {
-        synchronized (leases) {
-            openTranscriptions--;
-            leases.notifyAll();
-        }
+        readers.leave();
     }
 
     /** Transcriptions created by this model and not yet read to the end or closed. */
     public int openTranscriptions() {
-        synchronized (leases) {
-            return openTranscriptions;
-        }
+        return readers.inFlight();
     }
 
     public boolean isClosed() {
-        return closed;
+        return readers.isClosed();
     }
 
     /**
@@ -486,25 +472,14 @@ public final class WhisperModel implements AutoCloseable {
      */
     @Override
     public void close() {
-        synchronized (leases) {
-            if (closed) {
-                return;
-            }
-            if (lifetime.closeBehavior() == LifetimeOptions.CloseBehavior.WAIT_FOR_READERS) {
-                boolean interrupted = false;
-                while (openTranscriptions > 0) {
-                    try {
-                        leases.wait();
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            closed = true;
+        // Readers are not waited for by default: the engine's close waits for the native call in
+        // progress, and an open transcription's next step finds the model closed.
+        boolean first = lifetime.closeBehavior() == LifetimeOptions.CloseBehavior.WAIT_FOR_READERS
+                ? readers.closeWhenIdle() : readers.close();
+        if (!first) {
+            return;
         }
+        usage.close();
         if (idleCheck != null) {
             idleCheck.cancel(false);
         }

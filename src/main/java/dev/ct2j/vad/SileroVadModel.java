@@ -1,5 +1,6 @@
 package dev.ct2j.vad;
 
+import dev.ct2j.lifetime.CallGuard;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -8,8 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
@@ -48,13 +47,13 @@ public final class SileroVadModel implements AutoCloseable {
     private final Path path;
     private final OrtEnvironment env;
     private final OrtSession session;
-    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    private boolean closed;
+    private final CallGuard guard;
 
     private SileroVadModel(Path path, OrtEnvironment env, OrtSession session) {
         this.path = path;
         this.env = env;
         this.session = session;
+        this.guard = new CallGuard("SileroVadModel(" + path + ")", "the Silero VAD model is closed: " + path);
     }
 
     /** Loads the ONNX model at {@code path}. */
@@ -136,11 +135,8 @@ public final class SileroVadModel implements AutoCloseable {
         }
         int windows = paddedAudio.length / WINDOW_SIZE;
         float[] probabilities = new float[windows];
-        lifecycle.readLock().lock();
+        guard.enter();
         try {
-            if (closed) {
-                throw new IllegalStateException("the Silero VAD model is closed: " + path);
-            }
             float[] h = new float[STATE_SIZE];
             float[] c = new float[STATE_SIZE];
             for (int first = 0; first < windows; first += BATCH_ROWS) {
@@ -165,7 +161,7 @@ public final class SileroVadModel implements AutoCloseable {
         } catch (OrtException e) {
             throw new IllegalStateException("Silero VAD inference failed: " + e.getMessage(), e);
         } finally {
-            lifecycle.readLock().unlock();
+            guard.leave();
         }
         return probabilities;
     }
@@ -203,17 +199,13 @@ public final class SileroVadModel implements AutoCloseable {
 
     @Override
     public void close() {
-        lifecycle.writeLock().lock();
+        if (!guard.closeAndAwait()) {
+            return;
+        }
         try {
-            if (closed) {
-                return;
-            }
-            closed = true;
             session.close();
         } catch (OrtException e) {
             throw new IllegalStateException("cannot close the Silero VAD model " + path + ": " + e.getMessage(), e);
-        } finally {
-            lifecycle.writeLock().unlock();
         }
     }
 }
