@@ -28,7 +28,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature or struct layout changes; the Java side refuses a mismatch. */
-#define CT2J_ABI_VERSION 1
+#define CT2J_ABI_VERSION 2
 
 typedef enum ct2j_status {
     CT2J_OK = 0,
@@ -133,7 +133,7 @@ CT2J_API ct2j_status ct2j_model_release_caches(ct2j_model *model);
 /* Queries. Thread-safe. Static properties stay valid while the model is unloaded. */
 CT2J_API bool ct2j_model_is_loaded(const ct2j_model *model);
 CT2J_API bool ct2j_model_is_multilingual(const ct2j_model *model);
-CT2J_API int32_t ct2j_model_n_mels(const ct2j_model *model);
+CT2J_API int32_t ct2j_model_num_mels(const ct2j_model *model);
 CT2J_API int32_t ct2j_model_num_languages(const ct2j_model *model);
 CT2J_API int32_t ct2j_model_device(const ct2j_model *model);
 CT2J_API int32_t ct2j_model_num_replicas(const ct2j_model *model);
@@ -162,7 +162,7 @@ CT2J_API ct2j_status ct2j_storage_copy_to_f32(const ct2j_storage *storage, float
 
 /* ---- Whisper calls (synchronous; thread-safe; inputs are copied before the call returns) -- */
 
-/* features: float32 [batch, n_mels, frames<=3000]. Result: [batch, frames/2, d_model] on the
+/* features: float32 [batch, num_mels, frames<=3000]. Result: [batch, frames/2, d_model] on the
  * model's device, or on the host if to_cpu. */
 CT2J_API ct2j_status ct2j_encode(ct2j_model *model, const ct2j_storage *features, bool to_cpu,
                                  ct2j_storage **out_encoded);

@@ -70,7 +70,7 @@ struct ct2j_model {
 
     // Static properties, read once: the replicas are gone while unloaded.
     bool multilingual = false;
-    int32_t n_mels = 0;
+    int32_t num_mels = 0;
     int32_t num_languages = 0;
     size_t vocabulary_size = 0;
     std::string compute_type;
@@ -340,7 +340,7 @@ ct2j_model *create_model(std::shared_ptr<ct2::models::ModelReader> reader, const
     const auto &replica = model->pool->get_first_replica();
     apply_facts(model.get(), validate_model(*replica.model()));
     model->multilingual = replica.is_multilingual();
-    model->n_mels = static_cast<int32_t>(replica.n_mels());
+    model->num_mels = static_cast<int32_t>(replica.n_mels());
     model->num_languages = static_cast<int32_t>(replica.num_languages());
     const auto &whisper = static_cast<const ct2::models::WhisperModel &>(*replica.model());
     model->vocabulary_size = whisper.get_vocabulary().size();
@@ -355,18 +355,18 @@ void check_ids(const int32_t *ids, size_t count, size_t vocabulary_size, const c
                                                 " outside the vocabulary [0, " + std::to_string(vocabulary_size) + ")");
 }
 
-// Features must be what the model can take: [batch, n_mels, frames <= 3000] mel features, or an
+// Features must be what the model can take: [batch, num_mels, frames <= 3000] mel features, or an
 // encoder output of this model.
 void check_features(const ct2j_model *m, const ct2j_storage *features) {
     require(features != nullptr, "features must not be NULL");
     const auto &v = features->view;
-    require(v.rank() == 3, "features must have rank 3 [batch, n_mels, frames], got rank " + std::to_string(v.rank()));
+    require(v.rank() == 3, "features must have rank 3 [batch, num_mels, frames], got rank " + std::to_string(v.rank()));
     require(v.dim(0) >= 1, "features must have a batch of at least 1");
     if (features->encoded)
         return;
     require(v.dtype() == ct2::DataType::FLOAT32, "features must be float32");
-    require(v.dim(1) == m->n_mels, "features have " + std::to_string(v.dim(1)) + " mel bins but the model expects " +
-                                       std::to_string(m->n_mels));
+    require(v.dim(1) == m->num_mels, "features have " + std::to_string(v.dim(1)) + " mel bins but the model expects " +
+                                       std::to_string(m->num_mels));
     require(v.dim(2) >= 1 && v.dim(2) <= 3000,
             "features must have 1 to 3000 frames, got " + std::to_string(v.dim(2)));
 }
@@ -547,7 +547,7 @@ bool ct2j_model_is_loaded(const ct2j_model *m) {
     return m->loaded;
 }
 bool ct2j_model_is_multilingual(const ct2j_model *m) { return m && m->multilingual; }
-int32_t ct2j_model_n_mels(const ct2j_model *m) { return m ? m->n_mels : 0; }
+int32_t ct2j_model_num_mels(const ct2j_model *m) { return m ? m->num_mels : 0; }
 int32_t ct2j_model_num_languages(const ct2j_model *m) { return m ? m->num_languages : 0; }
 int32_t ct2j_model_device(const ct2j_model *m) {
     return m && m->loader.device == ct2::Device::CUDA ? CT2J_DEVICE_CUDA : CT2J_DEVICE_CPU;

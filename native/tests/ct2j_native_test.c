@@ -69,7 +69,7 @@ static void test_model(const char *dir) {
     if (!model)
         return;
     CHECK(ct2j_model_is_loaded(model), "loaded");
-    CHECK(ct2j_model_n_mels(model) == 80, "n_mels");
+    CHECK(ct2j_model_num_mels(model) == 80, "num_mels");
     CHECK(ct2j_model_is_multilingual(model), "multilingual");
     CHECK(strcmp(ct2j_model_compute_type(model), "int8_float32") == 0, "compute type %s",
           ct2j_model_compute_type(model));
@@ -86,7 +86,7 @@ static void test_model(const char *dir) {
     ct2j_storage *bad = NULL;
     CHECK(ct2j_storage_wrap_f32(mel, 3, bad_shape, &bad) == CT2J_OK, "wrap bad");
     ct2j_storage *encoded = NULL;
-    CHECK(ct2j_encode(model, bad, false, &encoded) == CT2J_ERR_INVALID_ARGUMENT, "wrong n_mels");
+    CHECK(ct2j_encode(model, bad, false, &encoded) == CT2J_ERR_INVALID_ARGUMENT, "wrong num_mels");
     ct2j_storage_free(bad);
 
     CHECK(ct2j_encode(model, features, false, &encoded) == CT2J_OK, "encode");

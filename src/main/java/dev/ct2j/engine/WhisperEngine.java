@@ -23,7 +23,7 @@ import java.util.function.Supplier;
  *
  * <p>Lifetime: {@link #close()} is faster-whisper's {@code del model}; it waits for calls in
  * flight, then frees the weights of every replica, any cached copy and the allocator caches.
- * {@link #unload(boolean, BusyPolicy)} and {@link #load(boolean)} are CTranslate2's
+ * {@link #unload(boolean, BusyPolicy)} and {@link #loadWeights(boolean)} are CTranslate2's
  * {@code unload_model}/{@code load_model}, except that they never silently do nothing: a busy
  * model is waited for, or reported with {@link ModelBusyException}. Calls on a closed engine
  * throw {@link IllegalStateException}; calls on an unloaded one throw an {@link EngineException}
@@ -52,7 +52,7 @@ public final class WhisperEngine extends NativeResource {
         this.handle = handle;
         this.source = source;
         this.multilingual = ct2j_h.ct2j_model_is_multilingual(handle);
-        this.nMels = ct2j_h.ct2j_model_n_mels(handle);
+        this.nMels = ct2j_h.ct2j_model_num_mels(handle);
         this.numLanguages = ct2j_h.ct2j_model_num_languages(handle);
         this.device = ct2j_h.ct2j_model_device(handle) == ct2j_h.CT2J_DEVICE_CUDA() ? Device.CUDA : Device.CPU;
         this.computeType = NativeStrings.read(ct2j_h.ct2j_model_compute_type(handle));
@@ -329,7 +329,7 @@ public final class WhisperEngine extends NativeResource {
 
     /**
      * Releases the weights. {@code toCpu} keeps one host copy (one per distinct model, not one per
-     * replica) so that {@link #load(boolean)} is fast; otherwise everything is freed and a reload
+     * replica) so that {@link #loadWeights(boolean)} is fast; otherwise everything is freed and a reload
      * reads the model again. On a CPU model, {@code toCpu} keeps the weights where they are.
      *
      * @throws ModelBusyException with {@link BusyPolicy#FAIL} while calls are in flight
@@ -345,7 +345,7 @@ public final class WhisperEngine extends NativeResource {
     }
 
     /** Loads the weights back: from the host copy if any, else from the source. No-op if loaded. */
-    public void load(boolean keepCache) {
+    public void loadWeights(boolean keepCache) {
         run(() -> Status.check(ct2j_h.ct2j_model_load_weights(handle, keepCache), "cannot load " + describe()));
     }
 

@@ -1,5 +1,6 @@
 package dev.ct2j.natives;
 
+import dev.ct2j.lifetime.CallGuard;
 import java.lang.ref.Cleaner;
 
 /**
@@ -17,7 +18,7 @@ public abstract class NativeResource implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
     private static final System.Logger LOG = System.getLogger("dev.ct2j");
 
-    private final HandleGuard guard;
+    private final CallGuard guard;
     private final Releaser releaser;
     private final Cleaner.Cleanable cleanable;
 
@@ -26,7 +27,7 @@ public abstract class NativeResource implements AutoCloseable {
      * @param free frees the native handle; must not refer to this object
      */
     protected NativeResource(String what, Runnable free) {
-        this.guard = new HandleGuard(what);
+        this.guard = new CallGuard(what);
         this.releaser = new Releaser(what, free);
         this.cleanable = CLEANER.register(this, releaser);
     }

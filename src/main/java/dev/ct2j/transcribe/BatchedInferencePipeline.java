@@ -8,6 +8,7 @@ import dev.ct2j.engine.GenerationResult;
 import dev.ct2j.engine.LanguageProbability;
 import dev.ct2j.features.MelSpectrogram;
 import dev.ct2j.tokenizer.WhisperTokenizer;
+import dev.ct2j.transcribe.WindowDecoding.WindowSegment;
 import dev.ct2j.vad.ChunkMetadata;
 import dev.ct2j.vad.CollectedChunks;
 import dev.ct2j.vad.SpeechChunk;
@@ -66,12 +67,7 @@ public final class BatchedInferencePipeline {
         if (options.initialPromptTokens() != null) {
             throw new IllegalArgumentException("the batched pipeline takes initial_prompt as text only");
         }
-        boolean multilingual = options.multilingual();
-        if (multilingual && !model.engine().isMultilingual()) {
-            LOG.log(System.Logger.Level.WARNING, "The current model is English-only but the multilingual parameter"
-                    + " is set to True; setting to False instead.");
-            multilingual = false;
-        }
+        boolean multilingual = WindowDecoding.multilingual(options.multilingual(), model.engine().isMultilingual());
         int samplingRate = model.featureExtractor().samplingRate();
         double duration = (double) audio.length / samplingRate;
         int chunkLength = options.chunkLength() != null ? options.chunkLength() : model.featureExtractor().chunkLength();
@@ -133,31 +129,15 @@ public final class BatchedInferencePipeline {
             }
         }
 
-        String language = options.language();
-        double languageProbability;
-        List<LanguageProbability> allLanguageProbs = null;
-        if (language == null) {
-            if (!model.engine().isMultilingual()) {
-                language = "en";
-                languageProbability = 1;
-            } else {
-                // A dummy -1.5 column keeps empty audio detectable, as in faster-whisper.
-                MelSpectrogram joined = concatenateWithDummyColumn(features, model.engine().nMels());
-                LanguageDetection detection = model.use(() -> model.detectLanguage(joined,
-                        options.languageDetectionSegments(), options.languageDetectionThreshold(),
-                        model.featureExtractor().nbMaxFrames()));
-                language = detection.language();
-                languageProbability = detection.languageProbability();
-                allLanguageProbs = detection.allLanguageProbs();
-            }
-        } else {
-            if (!model.engine().isMultilingual() && !language.equals("en")) {
-                LOG.log(System.Logger.Level.WARNING, "The current model is English-only but the language parameter is"
-                        + " set to ''{0}''; using ''en'' instead.", language);
-                language = "en";
-            }
-            languageProbability = 1;
-        }
+        WindowDecoding.ChosenLanguage chosen = WindowDecoding.chooseLanguage(options.language(),
+                model.engine().isMultilingual(), () -> {
+                    // A dummy -1.5 column keeps empty audio detectable, as in faster-whisper.
+                    MelSpectrogram joined = concatenateWithDummyColumn(features, model.engine().nMels());
+                    return new WhisperModel.Detected(model.use(() -> model.detectLanguage(joined,
+                            options.languageDetectionSegments(), options.languageDetectionThreshold(),
+                            model.featureExtractor().nbMaxFrames())), null);
+                });
+        String language = chosen.language();
         WhisperTokenizer tokenizer = WhisperTokenizer.of(model.vocabulary(), options.task(), language);
         List<Integer> suppressTokens = options.suppressTokens() == null || options.suppressTokens().isEmpty()
                 ? List.of() : tokenizer.suppressedTokens(options.suppressTokens());
@@ -166,8 +146,8 @@ public final class BatchedInferencePipeline {
         TranscriptionOptions effective = options.toBuilder().temperatures(options.temperatures().subList(0, 1))
                 .conditionOnPreviousText(false).promptResetOnTemperature(0.5).maxInitialTimestamp(0.0)
                 .hallucinationSilenceThreshold(null).multilingual(multilingual).build();
-        TranscriptionInfo info = new TranscriptionInfo(language, languageProbability, duration, durationAfterVad,
-                allLanguageProbs, effective, vadParameters);
+        TranscriptionInfo info = new TranscriptionInfo(language, chosen.languageProbability(), duration,
+                durationAfterVad, chosen.allLanguageProbs(), effective, vadParameters);
         Iterator<Segment> segments = new BatchedSegments(tokenizer, features, chunksMetadata, batchSize, effective,
                 suppressTokens);
         if (!clipTimestampsProvided) {
@@ -264,9 +244,9 @@ public final class BatchedInferencePipeline {
                 // there is no prefix (faster-whisper's batched semantics).
                 List<Integer> previous = options.initialPrompt() != null ? tokenizer.encode(options.initialPrompt())
                         : List.of();
-                List<Integer> prompt = SegmentGenerator.getPrompt(tokenizer, previous, options.withoutTimestamps(),
+                List<Integer> prompt = WindowDecoding.getPrompt(tokenizer, previous, options.withoutTimestamps(),
                         null, options.hotwords());
-                int maxLength = SegmentGenerator.maxLength(prompt.size(), options.maxNewTokens());
+                int maxLength = WindowDecoding.maxLength(prompt.size(), options.maxNewTokens());
                 List<List<Integer>> prompts = new ArrayList<>();
                 List<String> languages = new ArrayList<>();
                 if (options.multilingual()) {
@@ -294,26 +274,24 @@ public final class BatchedInferencePipeline {
                         .noRepeatNgramSize(options.noRepeatNgramSize()).build();
                 List<GenerationResult> results = model.engine().generate(encoderOutput, prompts, generation);
 
-                List<List<SegmentGenerator.WindowSegment>> segmented = new ArrayList<>();
+                List<List<WindowSegment>> segmented = new ArrayList<>();
                 List<Integer> segmentSizes = new ArrayList<>();
                 List<double[]> scores = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
                     GenerationResult result = results.get(i);
                     List<Integer> tokens = result.hypotheses().getFirst().ids();
-                    int seqLen = tokens.size();
-                    double cumLogprob = (double) result.hypotheses().getFirst().score()
-                            * Math.pow(seqLen, options.lengthPenalty());
-                    scores.add(new double[] {cumLogprob / (seqLen + 1), result.noSpeechProb()});
+                    double avgLogprob = WindowDecoding.avgLogprob(result.hypotheses().getFirst().score(), tokens.size(),
+                            options.lengthPenalty());
+                    scores.add(new double[] {avgLogprob, result.noSpeechProb()});
                     ChunkMetadata chunk = metadata.get(i);
                     int segmentSize = (int) (Math.ceil(chunk.duration()) * 100);
                     segmentSizes.add(segmentSize);
-                    SegmentGenerator.Split split = SegmentGenerator.splitSegmentsByTimestamps(
+                    WindowDecoding.Split split = WindowDecoding.splitSegmentsByTimestamps(
                             tokenizer.timestampBegin(), tokens, chunk.offset(), segmentSize, chunk.duration(), 0);
-                    List<SegmentGenerator.WindowSegment> subsegments = new ArrayList<>();
+                    List<WindowSegment> subsegments = new ArrayList<>();
                     int seek = (int) (chunk.offset() * 100);
-                    for (SegmentGenerator.WindowSegment s : split.segments()) {
-                        SegmentGenerator.WindowSegment withSeek = new SegmentGenerator.WindowSegment(seek, s.start, s.end,
-                                s.tokens);
+                    for (WindowSegment s : split.segments()) {
+                        WindowSegment withSeek = new WindowSegment(seek, s.start, s.end, s.tokens);
                         subsegments.add(withSeek);
                     }
                     segmented.add(subsegments);
@@ -325,7 +303,7 @@ public final class BatchedInferencePipeline {
                 }
                 double temperature = options.temperatures().getFirst();
                 for (int i = 0; i < n; i++) {
-                    for (SegmentGenerator.WindowSegment s : segmented.get(i)) {
+                    for (WindowSegment s : segmented.get(i)) {
                         segIdx++;
                         String text = tokenizer.decode(s.tokens);
                         // round(x, 3) on a Python float, or numpy's round when the time came from a word.

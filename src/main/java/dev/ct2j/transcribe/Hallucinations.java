@@ -1,5 +1,6 @@
 package dev.ct2j.transcribe;
 
+import dev.ct2j.transcribe.WindowDecoding.WindowSegment;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,7 +27,7 @@ final class Hallucinations {
         return score;
     }
 
-    static boolean isSegmentAnomaly(SegmentGenerator.WindowSegment segment) {
+    static boolean isSegmentAnomaly(WindowSegment segment) {
         if (segment == null || segment.words.isEmpty()) {
             return false;
         }
@@ -45,7 +46,7 @@ final class Hallucinations {
         return score >= 3 || score + 0.01 >= words.size();
     }
 
-    static SegmentGenerator.WindowSegment nextWordsSegment(List<SegmentGenerator.WindowSegment> segments, int from) {
+    static WindowSegment nextWordsSegment(List<WindowSegment> segments, int from) {
         for (int i = from; i < segments.size(); i++) {
             if (!segments.get(i).words.isEmpty()) {
                 return segments.get(i);

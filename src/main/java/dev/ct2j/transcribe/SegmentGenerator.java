@@ -6,20 +6,18 @@ import dev.ct2j.engine.GenerationResult;
 import dev.ct2j.features.MelSpectrogram;
 import dev.ct2j.tokenizer.PythonText;
 import dev.ct2j.tokenizer.WhisperTokenizer;
+import dev.ct2j.transcribe.WindowDecoding.Split;
+import dev.ct2j.transcribe.WindowDecoding.WindowSegment;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * faster-whisper's {@code generate_segments}: the sequential window loop, run one window at a time
  * as the caller reads segments (Python's generator). Method names follow transcribe.py so that
- * each step can be found there: {@link #generateWithFallback}, {@link #getPrompt},
- * {@link #splitSegmentsByTimestamps}.
+ * each step can be found there: {@link #generateWithFallback}; the steps the batched pipeline
+ * shares ({@code get_prompt}, {@code _split_segments_by_timestamps}) are in {@link WindowDecoding}.
  */
 final class SegmentGenerator extends BufferedSegments {
-    static final int MAX_LENGTH = GenerationOptions.MAX_LENGTH;
-    static final int INPUT_STRIDE = 2;
-    static final double TIME_PRECISION = 0.02;
-
     private final WhisperModel model;
     private final MelSpectrogram features;
     private final TranscriptionOptions options;
@@ -160,7 +158,7 @@ final class SegmentGenerator extends BufferedSegments {
                 language = model.engine().detectLanguage(encoderOutput).getFirst().getFirst().code();
                 tokenizer = tokenizer.withLanguage(language);
             }
-            List<Integer> prompt = getPrompt(previousTokens, options.withoutTimestamps(),
+            List<Integer> prompt = WindowDecoding.getPrompt(tokenizer, previousTokens, options.withoutTimestamps(),
                     seek == 0 ? options.prefix() : null, options.hotwords());
             DecodeResult decoded = generateWithFallback(encoderOutput, prompt);
 
@@ -177,7 +175,8 @@ final class SegmentGenerator extends BufferedSegments {
 
             List<Integer> tokens = decoded.tokens();
             int previousSeek = seek;
-            Split split = splitSegmentsByTimestamps(tokens, timeOffset, segmentSize, segmentDuration, seek);
+            Split split = WindowDecoding.splitSegmentsByTimestamps(tokenizer.timestampBegin(), tokens, timeOffset,
+                    segmentSize, segmentDuration, seek);
             List<WindowSegment> currentSegments = split.segments();
             seek = split.seek();
 
@@ -271,8 +270,8 @@ final class SegmentGenerator extends BufferedSegments {
                         double noSpeechProb) {}
 
     DecodeResult generateWithFallback(EncoderOutput encoderOutput, List<Integer> prompt) {
-        int maxInitialTimestampIndex = (int) PyMath.round(options.maxInitialTimestamp() / TIME_PRECISION);
-        int maxLength = maxLength(prompt.size(), options.maxNewTokens());
+        int maxInitialTimestampIndex = (int) PyMath.round(options.maxInitialTimestamp() / WindowDecoding.TIME_PRECISION);
+        int maxLength = WindowDecoding.maxLength(prompt.size(), options.maxNewTokens());
         GenerationOptions common = GenerationOptions.builder()
                 .lengthPenalty((float) options.lengthPenalty())
                 .repetitionPenalty((float) options.repetitionPenalty())
@@ -296,10 +295,7 @@ final class SegmentGenerator extends BufferedSegments {
             GenerationResult.Hypothesis best = result.hypotheses().getFirst();
             List<Integer> tokens = best.ids();
 
-            // Recover the average log-prob from CTranslate2's length-normalised score.
-            int seqLen = tokens.size();
-            double cumLogprob = (double) best.score() * Math.pow(seqLen, options.lengthPenalty());
-            double avgLogprob = cumLogprob / (seqLen + 1);
+            double avgLogprob = WindowDecoding.avgLogprob(best.score(), tokens.size(), options.lengthPenalty());
             double compressionRatio = PyMath.compressionRatio(PythonText.strip(tokenizer.decode(tokens)));
             decodeResult = new DecodeResult(tokens, avgLogprob, t, compressionRatio, result.noSpeechProb());
             allResults.add(decodeResult);
@@ -337,134 +333,5 @@ final class SegmentGenerator extends BufferedSegments {
                     best.noSpeechProb());
         }
         return decodeResult;
-    }
-
-    /** The decoder's max_length for a prompt, checked against Whisper's 448 as faster-whisper does. */
-    static int maxLength(int promptSize, Integer maxNewTokens) {
-        int maxLength = maxNewTokens != null ? promptSize + maxNewTokens : MAX_LENGTH;
-        if (maxLength > MAX_LENGTH) {
-            throw new IllegalArgumentException("The length of the prompt is " + promptSize
-                    + ", and the max_new_tokens " + (maxLength - promptSize) + ". Thus, the combined length of"
-                    + " the prompt and max_new_tokens is: " + maxLength + ". This exceeds the max_length of the"
-                    + " Whisper model: " + MAX_LENGTH + ". You should either reduce the length of your prompt, or"
-                    + " reduce the value of max_new_tokens, so that their combined length is less that "
-                    + MAX_LENGTH + ".");
-        }
-        return maxLength;
-    }
-
-    List<Integer> getPrompt(List<Integer> previousTokens, boolean withoutTimestamps, String prefix, String hotwords) {
-        return getPrompt(tokenizer, previousTokens, withoutTimestamps, prefix, hotwords);
-    }
-
-    static List<Integer> getPrompt(WhisperTokenizer tokenizer, List<Integer> previousTokens, boolean withoutTimestamps,
-                                   String prefix, String hotwords) {
-        List<Integer> prompt = new ArrayList<>();
-        boolean hasHotwords = hotwords != null && !hotwords.isEmpty();
-        boolean hasPrefix = prefix != null && !prefix.isEmpty();
-        if (!previousTokens.isEmpty() || hasHotwords && !hasPrefix) {
-            prompt.add(tokenizer.sotPrev());
-            if (hasHotwords && !hasPrefix) {
-                List<Integer> hotwordsTokens = tokenizer.encode(" " + PythonText.strip(hotwords));
-                if (hotwordsTokens.size() >= MAX_LENGTH / 2) {
-                    hotwordsTokens = hotwordsTokens.subList(0, MAX_LENGTH / 2 - 1);
-                }
-                prompt.addAll(hotwordsTokens);
-            }
-            if (!previousTokens.isEmpty()) {
-                int keep = MAX_LENGTH / 2 - 1;
-                prompt.addAll(previousTokens.subList(Math.max(0, previousTokens.size() - keep), previousTokens.size()));
-            }
-        }
-        prompt.addAll(tokenizer.sotSequence());
-        if (withoutTimestamps) {
-            prompt.add(tokenizer.noTimestamps());
-        }
-        if (hasPrefix) {
-            List<Integer> prefixTokens = tokenizer.encode(" " + PythonText.strip(prefix));
-            if (prefixTokens.size() >= MAX_LENGTH / 2) {
-                prefixTokens = prefixTokens.subList(0, MAX_LENGTH / 2 - 1);
-            }
-            if (!withoutTimestamps) {
-                prompt.add(tokenizer.timestampBegin());
-            }
-            prompt.addAll(prefixTokens);
-        }
-        return prompt;
-    }
-
-    /** A sub-segment of one window before it becomes a {@link Segment}; words are filled in place. */
-    static final class WindowSegment {
-        final int seek;
-        double start;
-        double end;
-        final List<Integer> tokens;
-        List<Word> words = List.of();
-        // Set when word timestamps replaced start/end with a word's time: a numpy float64 in
-        // faster-whisper, which Python's round() then rounds the numpy way.
-        boolean startFromWord;
-        boolean endFromWord;
-
-        WindowSegment(int seek, double start, double end, List<Integer> tokens) {
-            this.seek = seek;
-            this.start = start;
-            this.end = end;
-            this.tokens = List.copyOf(tokens);
-        }
-    }
-
-    record Split(List<WindowSegment> segments, int seek, boolean singleTimestampEnding) {}
-
-    Split splitSegmentsByTimestamps(List<Integer> tokens, double timeOffset, int segmentSize,
-                                    double segmentDuration, int seek) {
-        return splitSegmentsByTimestamps(tokenizer.timestampBegin(), tokens, timeOffset, segmentSize,
-                segmentDuration, seek);
-    }
-
-    static Split splitSegmentsByTimestamps(int timestampBegin, List<Integer> tokens, double timeOffset,
-                                           int segmentSize, double segmentDuration, int seek) {
-        List<WindowSegment> currentSegments = new ArrayList<>();
-        int n = tokens.size();
-        boolean singleTimestampEnding = n >= 2 && tokens.get(n - 2) < timestampBegin && timestampBegin <= tokens.get(n - 1);
-        List<Integer> consecutiveTimestamps = new ArrayList<>();
-        for (int i = 1; i < n; i++) {
-            if (tokens.get(i) >= timestampBegin && tokens.get(i - 1) >= timestampBegin) {
-                consecutiveTimestamps.add(i);
-            }
-        }
-        if (!consecutiveTimestamps.isEmpty()) {
-            List<Integer> slices = new ArrayList<>(consecutiveTimestamps);
-            if (singleTimestampEnding) {
-                slices.add(n);
-            }
-            int lastSlice = 0;
-            for (int currentSlice : slices) {
-                List<Integer> sliced = tokens.subList(lastSlice, currentSlice);
-                int startPosition = sliced.getFirst() - timestampBegin;
-                int endPosition = sliced.getLast() - timestampBegin;
-                currentSegments.add(new WindowSegment(seek, timeOffset + startPosition * TIME_PRECISION,
-                        timeOffset + endPosition * TIME_PRECISION, sliced));
-                lastSlice = currentSlice;
-            }
-            if (singleTimestampEnding) {
-                seek += segmentSize; // no speech after the last timestamp
-            } else {
-                seek += (tokens.get(lastSlice - 1) - timestampBegin) * INPUT_STRIDE; // resume at the last complete timestamp
-            }
-        } else {
-            double duration = segmentDuration;
-            Integer lastTimestamp = null;
-            for (int token : tokens) {
-                if (token >= timestampBegin) {
-                    lastTimestamp = token;
-                }
-            }
-            if (lastTimestamp != null && lastTimestamp != timestampBegin) {
-                duration = (lastTimestamp - timestampBegin) * TIME_PRECISION;
-            }
-            currentSegments.add(new WindowSegment(seek, timeOffset, timeOffset + duration, tokens));
-            seek += segmentSize;
-        }
-        return new Split(currentSegments, seek, singleTimestampEnding);
     }
 }

@@ -11,6 +11,7 @@ import dev.ct2j.engine.ModelOptions;
 import dev.ct2j.engine.WhisperEngine;
 import dev.ct2j.features.FeatureExtractor;
 import dev.ct2j.features.MelSpectrogram;
+import dev.ct2j.lifetime.CallGuard;
 import dev.ct2j.models.HubOptions;
 import dev.ct2j.models.ModelResolver;
 import dev.ct2j.tokenizer.WhisperTokenizer;
@@ -30,7 +31,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 
 /**
@@ -69,13 +69,13 @@ public final class WhisperModel implements AutoCloseable {
     private final FeatureExtractor featureExtractor;
     private final LifetimeOptions lifetime;
 
-    // Read-held for every unit of work (a language detection, a window); the idle unloader only
-    // unloads when it can take the write side at once, so it never unloads under a reader.
-    private final ReentrantReadWriteLock usage = new ReentrantReadWriteLock();
+    // Entered by every open transcription (its lease); close() refuses new ones, and with
+    // WAIT_FOR_READERS first waits for the open ones.
+    private final CallGuard readers;
+    // Entered for every unit of work (a language detection, a window); the idle unloader only
+    // unloads when no unit runs, and holds new ones off while it unloads.
+    private final CallGuard usage;
     private volatile long lastUseNanos = System.nanoTime();
-    private final Object leases = new Object();
-    private int openTranscriptions;
-    private volatile boolean closed;
     private final ScheduledFuture<?> idleCheck;
     private SileroVadModel vad; // loaded on first use, closed with the model
 
@@ -86,6 +86,8 @@ public final class WhisperModel implements AutoCloseable {
         this.vocabulary = vocabulary;
         this.featureExtractor = featureExtractor;
         this.lifetime = lifetime;
+        this.readers = new CallGuard("WhisperModel(" + directory.path() + ")");
+        this.usage = new CallGuard(readers.what());
         if (lifetime.unloadAfterIdle() != null) {
             long period = Math.max(10, Math.min(1000, lifetime.unloadAfterIdle().toMillis() / 4));
             this.idleCheck = IDLE_WATCHER.scheduleWithFixedDelay(this::unloadIfIdle, period, period, TimeUnit.MILLISECONDS);
@@ -188,12 +190,7 @@ public final class WhisperModel implements AutoCloseable {
         if (options == null) {
             throw new IllegalArgumentException("options must not be null");
         }
-        boolean multilingual = options.multilingual();
-        if (multilingual && !engine.isMultilingual()) {
-            LOG.log(System.Logger.Level.WARNING, "The current model is English-only but the multilingual parameter"
-                    + " is set to True; setting to False instead.");
-            multilingual = false;
-        }
+        boolean multilingual = WindowDecoding.multilingual(options.multilingual(), engine.isMultilingual());
         int samplingRate = featureExtractor.samplingRate();
         double duration = (double) audio.length / samplingRate;
         double durationAfterVad = duration;
@@ -210,49 +207,30 @@ public final class WhisperModel implements AutoCloseable {
         MelSpectrogram features = featureExtractor.compute(audio, 160, options.chunkLength());
         int nbMaxFrames = featureExtractor.nbMaxFrames(options.chunkLength());
 
-        String language = options.language();
-        double languageProbability;
-        List<LanguageProbability> allLanguageProbs = null;
-        EncodedWindow detectionWindow = null;
-        if (language == null) {
-            if (!engine.isMultilingual()) {
-                language = "en";
-                languageProbability = 1;
-            } else {
-                double startTimestamp = options.clipTimestamps() == null || options.clipTimestamps().isEmpty()
-                        ? 0.0 : options.clipTimestamps().getFirst();
-                int contentFrames = features.frames() - 1;
-                int framesPerSecond = samplingRate / featureExtractor.hopLength();
-                int seek = startTimestamp * framesPerSecond < contentFrames ? (int) (startTimestamp * framesPerSecond) : 0;
-                MelSpectrogram detectionFeatures = features.slice(seek, features.frames());
-                Detected detected = use(() -> detect(detectionFeatures, options.languageDetectionSegments(),
-                        options.languageDetectionThreshold(), nbMaxFrames, reuseDetectionEncoding));
-                LanguageDetection detection = detected.detection();
-                detectionWindow = detected.firstWindow();
-                language = detection.language();
-                languageProbability = detection.languageProbability();
-                allLanguageProbs = detection.allLanguageProbs();
-                LOG.log(System.Logger.Level.DEBUG, "Detected language ''{0}'' with probability {1}", language,
-                        String.format("%.2f", languageProbability));
-            }
-        } else {
-            if (!engine.isMultilingual() && !language.equals("en")) {
-                LOG.log(System.Logger.Level.WARNING, "The current model is English-only but the language parameter is"
-                        + " set to ''{0}''; using ''en'' instead.", language);
-                language = "en";
-            }
-            languageProbability = 1;
-        }
+        WindowDecoding.ChosenLanguage chosen = WindowDecoding.chooseLanguage(options.language(),
+                engine.isMultilingual(), () -> {
+                    // Detection starts at the first clip timestamp, if it falls inside the audio.
+                    double startTimestamp = options.clipTimestamps() == null || options.clipTimestamps().isEmpty()
+                            ? 0.0 : options.clipTimestamps().getFirst();
+                    int contentFrames = features.frames() - 1;
+                    int framesPerSecond = samplingRate / featureExtractor.hopLength();
+                    int seek = startTimestamp * framesPerSecond < contentFrames
+                            ? (int) (startTimestamp * framesPerSecond) : 0;
+                    MelSpectrogram detectionFeatures = features.slice(seek, features.frames());
+                    return use(() -> detect(detectionFeatures, options.languageDetectionSegments(),
+                            options.languageDetectionThreshold(), nbMaxFrames, reuseDetectionEncoding));
+                });
+        String language = chosen.language();
 
         WhisperTokenizer tokenizer = WhisperTokenizer.of(vocabulary, options.task(), language);
         List<Integer> suppressTokens = options.suppressTokens() == null || options.suppressTokens().isEmpty()
                 ? List.of() // faster-whisper passes None and [] through: no suppression at all
                 : tokenizer.suppressedTokens(options.suppressTokens());
         TranscriptionOptions effective = options.toBuilder().multilingual(multilingual).build();
-        TranscriptionInfo info = new TranscriptionInfo(language, languageProbability, duration, durationAfterVad,
-                allLanguageProbs, effective, vadOptions);
+        TranscriptionInfo info = new TranscriptionInfo(language, chosen.languageProbability(), duration,
+                durationAfterVad, chosen.allLanguageProbs(), effective, vadOptions);
         SegmentGenerator generator = new SegmentGenerator(this, features, tokenizer, effective,
-                suppressTokens, nbMaxFrames, detectionWindow);
+                suppressTokens, nbMaxFrames, chosen.detectionWindow());
         java.util.Iterator<Segment> segments = generator;
         if (speechChunks != null && !speechChunks.isEmpty()) {
             segments = SpeechRestoration.restoreSpeechTimestamps(segments, speechChunks, samplingRate);
@@ -367,9 +345,7 @@ public final class WhisperModel implements AutoCloseable {
 
     /** The Silero VAD model, loaded on first use (faster-whisper caches one per process). */
     synchronized SileroVadModel vadModel() {
-        if (closed) {
-            throw new IllegalStateException("WhisperModel(" + directory.path() + ") is closed");
-        }
+        readers.ensureOpen();
         if (vad == null) {
             vad = SileroVadModel.loadDefault();
         }
@@ -400,37 +376,33 @@ public final class WhisperModel implements AutoCloseable {
      * model, reloads weights that an idle unload released, and marks the model as in use.
      */
     <T> T use(Supplier<T> work) {
-        if (closed) {
-            throw new IllegalStateException("WhisperModel(" + directory.path() + ") is closed");
-        }
-        usage.readLock().lock();
+        readers.ensureOpen();
+        usage.enter();
         try {
             lastUseNanos = System.nanoTime();
             if (lifetime.unloadAfterIdle() != null && !engine.isLoaded()) {
-                engine.load(false);
+                engine.loadWeights(false);
                 event(ModelEventListener.Kind.RELOADED);
             }
             return work.get();
         } finally {
             lastUseNanos = System.nanoTime();
-            usage.readLock().unlock();
+            usage.leave();
         }
     }
 
     private void unloadIfIdle() {
         try {
             long idleNanos = System.nanoTime() - lastUseNanos;
-            if (closed || idleNanos < lifetime.unloadAfterIdle().toNanos() || !usage.writeLock().tryLock()) {
+            if (readers.isClosed() || idleNanos < lifetime.unloadAfterIdle().toNanos()) {
                 return;
             }
-            try {
-                if (!closed && engine.isLoaded()) {
+            usage.runIfIdle(() -> {
+                if (!readers.isClosed() && engine.isLoaded()) {
                     engine.unload(lifetime.idleUnloadToCpu(), BusyPolicy.FAIL);
                     event(ModelEventListener.Kind.IDLE_UNLOADED);
                 }
-            } finally {
-                usage.writeLock().unlock();
-            }
+            });
         } catch (RuntimeException e) {
             // A close racing the check, or a busy model: try again at the next tick.
             LOG.log(System.Logger.Level.DEBUG, "idle unload skipped: {0}", e.getMessage());
@@ -450,30 +422,20 @@ public final class WhisperModel implements AutoCloseable {
 
     /** A transcription starts reading the model; released by {@link #releaseLease()}. */
     void acquireLease() {
-        synchronized (leases) {
-            if (closed) {
-                throw new IllegalStateException("WhisperModel(" + directory.path() + ") is closed");
-            }
-            openTranscriptions++;
-        }
+        readers.enter();
     }
 
     void releaseLease() {
-        synchronized (leases) {
-            openTranscriptions--;
-            leases.notifyAll();
-        }
+        readers.leave();
     }
 
     /** Transcriptions created by this model and not yet read to the end or closed. */
     public int openTranscriptions() {
-        synchronized (leases) {
-            return openTranscriptions;
-        }
+        return readers.inFlight();
     }
 
     public boolean isClosed() {
-        return closed;
+        return readers.isClosed();
     }
 
     /**
@@ -492,7 +454,7 @@ public final class WhisperModel implements AutoCloseable {
 
     /** CTranslate2's {@code load_model(keep_cache)}. */
     public void loadModel(boolean keepCache) {
-        engine.load(keepCache);
+        engine.loadWeights(keepCache);
     }
 
     public boolean isModelLoaded() {
@@ -529,25 +491,14 @@ public final class WhisperModel implements AutoCloseable {
      */
     @Override
     public void close() {
-        synchronized (leases) {
-            if (closed) {
-                return;
-            }
-            if (lifetime.closeBehavior() == LifetimeOptions.CloseBehavior.WAIT_FOR_READERS) {
-                boolean interrupted = false;
-                while (openTranscriptions > 0) {
-                    try {
-                        leases.wait();
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            closed = true;
+        // Readers are not waited for by default: the engine's close waits for the native call in
+        // progress, and an open transcription's next step finds the model closed.
+        boolean first = lifetime.closeBehavior() == LifetimeOptions.CloseBehavior.WAIT_FOR_READERS
+                ? readers.closeWhenIdle() : readers.close();
+        if (!first) {
+            return;
         }
+        usage.close();
         if (idleCheck != null) {
             idleCheck.cancel(false);
         }

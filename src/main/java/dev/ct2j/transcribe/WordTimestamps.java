@@ -6,6 +6,7 @@ import dev.ct2j.engine.WhisperEngine;
 import dev.ct2j.tokenizer.PythonText;
 import dev.ct2j.tokenizer.WhisperTokenizer;
 import dev.ct2j.tokenizer.WordTokens;
+import dev.ct2j.transcribe.WindowDecoding.WindowSegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -50,7 +51,7 @@ final class WordTimestamps {
      * @param numFrames per group, the mel frames with content
      * @return the last speech timestamp after these segments
      */
-    double addWordTimestamps(List<List<SegmentGenerator.WindowSegment>> segments, WhisperTokenizer tokenizer,
+    double addWordTimestamps(List<List<WindowSegment>> segments, WhisperTokenizer tokenizer,
                              EncoderOutput encoderOutput, List<Integer> numFrames, String prependPunctuations,
                              String appendPunctuations, double lastSpeechTimestamp) {
         if (segments.isEmpty()) {
@@ -58,10 +59,10 @@ final class WordTimestamps {
         }
         List<List<Integer>> textTokens = new ArrayList<>();
         List<List<List<Integer>>> textTokensPerSegment = new ArrayList<>();
-        for (List<SegmentGenerator.WindowSegment> segment : segments) {
+        for (List<WindowSegment> segment : segments) {
             List<List<Integer>> segmentTokens = new ArrayList<>();
             List<Integer> flat = new ArrayList<>();
-            for (SegmentGenerator.WindowSegment subsegment : segment) {
+            for (WindowSegment subsegment : segment) {
                 List<Integer> kept = subsegment.tokens.stream().filter(t -> t < tokenizer.eot()).toList();
                 segmentTokens.add(kept);
                 flat.addAll(kept);
@@ -97,14 +98,14 @@ final class WordTimestamps {
         }
 
         for (int segmentIdx = 0; segmentIdx < segments.size(); segmentIdx++) {
-            List<SegmentGenerator.WindowSegment> segment = segments.get(segmentIdx);
+            List<WindowSegment> segment = segments.get(segmentIdx);
             List<AlignedWord> alignment = alignments.get(segmentIdx);
             int wordIndex = 0;
             double timeOffset = (double) segment.getFirst().seek / FRAMES_PER_SECOND;
             double medianDuration = medianDurations[segmentIdx];
             double maxDuration = maxDurations[segmentIdx];
             for (int subsegmentIdx = 0; subsegmentIdx < segment.size(); subsegmentIdx++) {
-                SegmentGenerator.WindowSegment subsegment = segment.get(subsegmentIdx);
+                WindowSegment subsegment = segment.get(subsegmentIdx);
                 int savedTokens = 0;
                 List<MutableWord> words = new ArrayList<>();
                 int wanted = textTokensPerSegment.get(segmentIdx).get(subsegmentIdx).size();
@@ -256,7 +257,7 @@ final class WordTimestamps {
     }
 
     /** faster-whisper's get_end: the last word's end, else the last segment's end, else null. */
-    static Double getEnd(List<SegmentGenerator.WindowSegment> segments) {
+    static Double getEnd(List<WindowSegment> segments) {
         for (int s = segments.size() - 1; s >= 0; s--) {
             List<Word> words = segments.get(s).words;
             if (!words.isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.ct2j.vad;
 
+import dev.ct2j.lifetime.CallGuard;
 import dev.ct2j.models.ModelStore;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -9,8 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
@@ -52,14 +51,14 @@ public final class SileroVadModel implements AutoCloseable {
     private final String source;
     private final OrtEnvironment env;
     private final OrtSession session;
-    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    private boolean closed;
+    private final CallGuard guard;
 
     private SileroVadModel(Path path, String source, OrtEnvironment env, OrtSession session) {
         this.path = path;
         this.source = source;
         this.env = env;
         this.session = session;
+        this.guard = new CallGuard("SileroVadModel(" + source + ")", "the Silero VAD model is closed: " + source);
     }
 
     /** Loads the ONNX model at {@code path}. */
@@ -177,11 +176,8 @@ public final class SileroVadModel implements AutoCloseable {
         }
         int windows = paddedAudio.length / WINDOW_SIZE;
         float[] probabilities = new float[windows];
-        lifecycle.readLock().lock();
+        guard.enter();
         try {
-            if (closed) {
-                throw new IllegalStateException("the Silero VAD model is closed: " + source);
-            }
             float[] h = new float[STATE_SIZE];
             float[] c = new float[STATE_SIZE];
             for (int first = 0; first < windows; first += BATCH_ROWS) {
@@ -206,7 +202,7 @@ public final class SileroVadModel implements AutoCloseable {
         } catch (OrtException e) {
             throw new IllegalStateException("Silero VAD inference failed: " + e.getMessage(), e);
         } finally {
-            lifecycle.readLock().unlock();
+            guard.leave();
         }
         return probabilities;
     }
@@ -244,17 +240,13 @@ public final class SileroVadModel implements AutoCloseable {
 
     @Override
     public void close() {
-        lifecycle.writeLock().lock();
+        if (!guard.closeAndAwait()) {
+            return;
+        }
         try {
-            if (closed) {
-                return;
-            }
-            closed = true;
             session.close();
         } catch (OrtException e) {
             throw new IllegalStateException("cannot close the Silero VAD model " + source + ": " + e.getMessage(), e);
-        } finally {
-            lifecycle.writeLock().unlock();
         }
     }
 }

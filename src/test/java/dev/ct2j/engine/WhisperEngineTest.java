@@ -156,16 +156,16 @@ class WhisperEngineTest {
             EngineException unloaded = assertThrows(EngineException.class,
                     () -> own.generate(features, List.of(transcribePrompt()), scored()));
             assertEquals(EngineException.Kind.NOT_LOADED, unloaded.kind());
-            own.load(false);
+            own.loadWeights(false);
             assertTrue(own.isLoaded());
             assertEquals(before, own.generate(features, List.of(transcribePrompt()), scored()).getFirst());
 
             own.unload(false, BusyPolicy.FAIL);
-            own.load(true);
+            own.loadWeights(true);
             assertEquals(before, own.generate(features, List.of(transcribePrompt()), scored()).getFirst());
 
             own.releaseCaches();
-            own.load(false); // already loaded: a no-op
+            own.loadWeights(false); // already loaded: a no-op
             assertEquals(before, own.generate(features, List.of(transcribePrompt()), scored()).getFirst());
         }
     }

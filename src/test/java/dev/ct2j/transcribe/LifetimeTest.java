@@ -14,7 +14,7 @@ import dev.ct2j.engine.BusyPolicy;
 import dev.ct2j.engine.Device;
 import dev.ct2j.engine.ModelBusyException;
 import dev.ct2j.engine.ModelOptions;
-import dev.ct2j.natives.HandleGuard;
+import dev.ct2j.lifetime.CallGuard;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -67,7 +67,7 @@ class LifetimeTest {
         ExecutorService pool = Executors.newFixedThreadPool(3);
         try {
             for (int round = 0; round < 2000; round++) {
-                HandleGuard guard = new HandleGuard("handle " + round);
+                CallGuard guard = new CallGuard("handle " + round);
                 AtomicBoolean freed = new AtomicBoolean();
                 AtomicInteger violations = new AtomicInteger();
                 CountDownLatch go = new CountDownLatch(1);

@@ -69,12 +69,6 @@ public class ct2j_h {
         return CT2J_OK;
     }
 
-    private static final int CT2J_ABI_VERSION = (int)1L;
-
-    public static int CT2J_ABI_VERSION() {
-        return CT2J_ABI_VERSION;
-    }
-
     private static final int CT2J_BUSY_FAIL = (int)1L;
 
     public static int CT2J_BUSY_FAIL() {
@@ -97,6 +91,12 @@ public class ct2j_h {
 
     public static int CT2J_ERR_INVALID_ARGUMENT() {
         return CT2J_ERR_INVALID_ARGUMENT;
+    }
+
+    private static final int CT2J_ABI_VERSION = (int)2L;
+
+    public static int CT2J_ABI_VERSION() {
+        return CT2J_ABI_VERSION;
     }
 
     private static final int CT2J_DTYPE_BFLOAT16 = (int)2L;
@@ -767,31 +767,31 @@ public class ct2j_h {
     }
 
 
-    private static class ct2j_model_n_mels {
+    private static class ct2j_model_num_mels {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER);
 
-        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_model_n_mels");
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_model_num_mels");
 
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    public static FunctionDescriptor ct2j_model_n_mels$descriptor() {
-        return ct2j_model_n_mels.DESC;
+    public static FunctionDescriptor ct2j_model_num_mels$descriptor() {
+        return ct2j_model_num_mels.DESC;
     }
 
-    public static MethodHandle ct2j_model_n_mels$handle() {
-        return ct2j_model_n_mels.HANDLE;
+    public static MethodHandle ct2j_model_num_mels$handle() {
+        return ct2j_model_num_mels.HANDLE;
     }
 
-    public static MemorySegment ct2j_model_n_mels$address() {
-        return ct2j_model_n_mels.ADDR;
+    public static MemorySegment ct2j_model_num_mels$address() {
+        return ct2j_model_num_mels.ADDR;
     }
 
-    public static int ct2j_model_n_mels(MemorySegment model) {
-        var mh$ = ct2j_model_n_mels.HANDLE;
+    public static int ct2j_model_num_mels(MemorySegment model) {
+        var mh$ = ct2j_model_num_mels.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("ct2j_model_n_mels", model);
+                traceDowncall("ct2j_model_num_mels", model);
             }
             return (int)mh$.invokeExact(model);
         } catch (Error | RuntimeException ex) {
