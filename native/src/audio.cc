@@ -57,6 +57,9 @@ class Decoder {
 public:
     Decoder(const std::string &path, int sample_rate, bool stereo)
         : path_(path), sample_rate_(sample_rate), out_channels_(stereo ? 2 : 1) {}
+    ~Decoder() { av_channel_layout_uninit(&setup_layout_); }
+    Decoder(const Decoder &) = delete;
+    Decoder &operator=(const Decoder &) = delete;
 
     std::vector<int16_t> run() {
         open();
@@ -150,6 +153,10 @@ private:
             fail(CT2J_ERR_DECODE, "cannot resample the audio of '" + path_ + "': " + av_error(err));
         }
         swr_.reset(raw);
+        setup_format_ = frame->format;
+        setup_rate_ = frame->sample_rate;
+        if (av_channel_layout_copy(&setup_layout_, &frame->ch_layout) < 0)
+            throw std::bad_alloc();
     }
 
     void convert(const uint8_t **input, int in_samples) {
@@ -168,6 +175,13 @@ private:
     void resample(const AVFrame *frame) {
         if (!swr_)
             init_resampler(frame);
+        // The resampler reads the channels it was set up for: a frame with another layout, format
+        // or rate is refused, as PyAV's AudioResampler does ("Frame does not match AudioResampler
+        // setup."), which fails faster-whisper's decode_audio too.
+        else if (frame->format != setup_format_ || frame->sample_rate != setup_rate_ ||
+                 av_channel_layout_compare(&frame->ch_layout, &setup_layout_) != 0)
+            fail(CT2J_ERR_DECODE, "the audio format of '" + path_ +
+                                      "' changes mid-stream (sample format, rate or channel layout)");
         convert(const_cast<const uint8_t **>(frame->extended_data), frame->nb_samples);
     }
 
@@ -189,6 +203,8 @@ private:
     std::unique_ptr<AVFormatContext, FormatCloser> format_;
     std::unique_ptr<AVCodecContext, CodecCloser> codec_;
     std::unique_ptr<SwrContext, SwrCloser> swr_;
+    int setup_format_ = -1, setup_rate_ = 0; // of the first frame, which the resampler is set up for
+    AVChannelLayout setup_layout_ = {};
     std::vector<int16_t> samples_;
 };
 } // namespace
