@@ -132,7 +132,8 @@ fuzz_target() { # name binary max_len
   [ -d "$regressions" ] && mapfile -t inputs < <(find "$regressions" -type f | sort)
   if [ ${#inputs[@]} -gt 0 ]; then
     log "$name: replaying ${#inputs[@]} regression input(s) from native/fuzz/regressions/$name"
-    if ! "$bin" "${opts[@]}" "${inputs[@]}" >"$BUILD/$name-regressions.log" 2>&1; then
+    # -timeout=5: a slow input (a decompression bomb) counts as a failure here.
+    if ! "$bin" "${opts[@]}" -timeout=5 "${inputs[@]}" >"$BUILD/$name-regressions.log" 2>&1; then
       log "$name: a regression input fails again:"; tail -n 40 "$BUILD/$name-regressions.log" >&2
       echo "fuzz $name: regression replay failed"; failed=1; return
     fi
