@@ -112,6 +112,12 @@ make_model_corpus() { # dir
 # libFuzzer's final stats ("stat::number_of_executed_units: N") and its last status line
 # ("#N DONE cov: C ft: F corp: ...") give the closing line.
 failed=0
+# fuzz_model_load's model directory lives in here (tmpfs when there is one); a crashing input
+# kills the target before it can remove it, so the whole folder goes at exit.
+shm=/dev/shm; [ -d "$shm" ] && [ -w "$shm" ] || shm=${TMPDIR:-/tmp}
+CT2J_FUZZ_TMPDIR=$(mktemp -d "$shm/ct2j-fuzz.XXXXXX")
+export CT2J_FUZZ_TMPDIR
+trap 'rm -rf "$CT2J_FUZZ_TMPDIR"' EXIT
 fuzz_target() { # name binary max_len
   local name=$1 bin="$BUILD/$2" max_len=$3
   local corpus="$CACHE/fuzz/corpus/$name" artifacts="$CACHE/fuzz/artifacts/$name"
