@@ -128,8 +128,11 @@ fuzz_target() { # name binary max_len
     log "$name: writing the seed corpus into $corpus"
     "make_${name}_corpus" "$corpus"
   fi
+  # -entropic_scale_per_exec_time: inputs that cost more (an odd sample rate makes
+  # libswresample build a large filter) are mutated less often; without it the audio target fell
+  # from 900 to 100 exec/s within minutes.
   local opts=(-print_final_stats=1 -max_len="$max_len" -timeout=25 -rss_limit_mb=4096
-              -artifact_prefix="$artifacts/")
+              -entropic_scale_per_exec_time=1 -artifact_prefix="$artifacts/")
   [ -f "$dict" ] && opts+=(-dict="$dict")
   export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1:verify_asan_link_order=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
