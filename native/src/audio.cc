@@ -53,7 +53,7 @@ struct PacketCloser {
     void operator()(AVPacket *p) const { av_packet_free(&p); }
 };
 
-constexpr int kMaxInputRate = 2822400;
+constexpr int kMinInputRate = 1000, kMaxInputRate = 2822400;
 
 class Decoder {
 public:
@@ -135,12 +135,14 @@ private:
     }
 
     void init_resampler(const AVFrame *frame) {
-        // A header can claim any rate up to INT_MAX, and libswresample's filter grows with the
-        // ratio: a 1 KB WAV claiming 1 GHz took 10 s and 1.5 GB. Real audio stays far below
-        // DSD64's 2.8224 MHz.
-        if (frame->sample_rate > kMaxInputRate)
+        // A header can claim any rate from 1 Hz to INT_MAX. libswresample's filter grows with the
+        // ratio of the rates (a 1 KB WAV claiming 1 GHz took 10 s and 1.5 GB), and so does the
+        // output (a 162-byte WAV claiming 1 Hz asked for over 4 GB). Real audio stays within
+        // [1 kHz, DSD64's 2.8224 MHz].
+        if (frame->sample_rate < kMinInputRate || frame->sample_rate > kMaxInputRate)
             fail(CT2J_ERR_DECODE, "'" + path_ + "' claims a sample rate of " + std::to_string(frame->sample_rate) +
-                                      " Hz, above the " + std::to_string(kMaxInputRate) + " Hz ct2j decodes");
+                                      " Hz, outside the [" + std::to_string(kMinInputRate) + ", " +
+                                      std::to_string(kMaxInputRate) + "] Hz ct2j decodes");
         AVChannelLayout in_layout;
         if (frame->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || frame->ch_layout.nb_channels == 0) {
             const int channels = frame->ch_layout.nb_channels > 0 ? frame->ch_layout.nb_channels
