@@ -53,10 +53,15 @@ struct PacketCloser {
     void operator()(AVPacket *p) const { av_packet_free(&p); }
 };
 
+constexpr int kMinInputRate = 1000, kMaxInputRate = 2822400;
+
 class Decoder {
 public:
     Decoder(const std::string &path, int sample_rate, bool stereo)
         : path_(path), sample_rate_(sample_rate), out_channels_(stereo ? 2 : 1) {}
+    ~Decoder() { av_channel_layout_uninit(&setup_layout_); }
+    Decoder(const Decoder &) = delete;
+    Decoder &operator=(const Decoder &) = delete;
 
     std::vector<int16_t> run() {
         open();
@@ -130,6 +135,14 @@ private:
     }
 
     void init_resampler(const AVFrame *frame) {
+        // A header can claim any rate from 1 Hz to INT_MAX. libswresample's filter grows with the
+        // ratio of the rates (a 1 KB WAV claiming 1 GHz took 10 s and 1.5 GB), and so does the
+        // output (a 162-byte WAV claiming 1 Hz asked for over 4 GB). Real audio stays within
+        // [1 kHz, DSD64's 2.8224 MHz].
+        if (frame->sample_rate < kMinInputRate || frame->sample_rate > kMaxInputRate)
+            fail(CT2J_ERR_DECODE, "'" + path_ + "' claims a sample rate of " + std::to_string(frame->sample_rate) +
+                                      " Hz, outside the [" + std::to_string(kMinInputRate) + ", " +
+                                      std::to_string(kMaxInputRate) + "] Hz ct2j decodes");
         AVChannelLayout in_layout;
         if (frame->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || frame->ch_layout.nb_channels == 0) {
             const int channels = frame->ch_layout.nb_channels > 0 ? frame->ch_layout.nb_channels
@@ -150,6 +163,10 @@ private:
             fail(CT2J_ERR_DECODE, "cannot resample the audio of '" + path_ + "': " + av_error(err));
         }
         swr_.reset(raw);
+        setup_format_ = frame->format;
+        setup_rate_ = frame->sample_rate;
+        if (av_channel_layout_copy(&setup_layout_, &frame->ch_layout) < 0)
+            throw std::bad_alloc();
     }
 
     void convert(const uint8_t **input, int in_samples) {
@@ -168,6 +185,13 @@ private:
     void resample(const AVFrame *frame) {
         if (!swr_)
             init_resampler(frame);
+        // The resampler reads the channels it was set up for: a frame with another layout, format
+        // or rate is refused, as PyAV's AudioResampler does ("Frame does not match AudioResampler
+        // setup."), which fails faster-whisper's decode_audio too.
+        else if (frame->format != setup_format_ || frame->sample_rate != setup_rate_ ||
+                 av_channel_layout_compare(&frame->ch_layout, &setup_layout_) != 0)
+            fail(CT2J_ERR_DECODE, "the audio format of '" + path_ +
+                                      "' changes mid-stream (sample format, rate or channel layout)");
         convert(const_cast<const uint8_t **>(frame->extended_data), frame->nb_samples);
     }
 
@@ -189,6 +213,8 @@ private:
     std::unique_ptr<AVFormatContext, FormatCloser> format_;
     std::unique_ptr<AVCodecContext, CodecCloser> codec_;
     std::unique_ptr<SwrContext, SwrCloser> swr_;
+    int setup_format_ = -1, setup_rate_ = 0; // of the first frame, which the resampler is set up for
+    AVChannelLayout setup_layout_ = {};
     std::vector<int16_t> samples_;
 };
 } // namespace

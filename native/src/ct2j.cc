@@ -28,6 +28,7 @@
 #include <ctranslate2/models/whisper.h>
 #include <ctranslate2/random.h>
 #include <ctranslate2/types.h>
+#include <ctranslate2/utils.h>
 
 #ifdef CT2J_WITH_CUDA
 #include <cuda_runtime.h>
@@ -241,6 +242,22 @@ ModelFacts validate_model(const ct2::models::Model &model) {
                                             std::to_string(eot) + ", <|startoftranscript|> " + std::to_string(sot) +
                                             ", <|notimestamps|> " + std::to_string(no_timestamps));
 
+    // model.bin's default alignment heads, which CTranslate2's decoder applies unchecked when its
+    // replica is built (_alignment_heads[layer]: a layer past the decoder writes out of bounds).
+    size_t num_layers = 0;
+    while (model.layer_exists("decoder/layer_" + std::to_string(num_layers)))
+        ++num_layers;
+    const int64_t num_heads = model.get_attribute_with_default<int32_t>("decoder/num_heads", 8);
+    const std::string shape = std::to_string(num_layers) + " layers x " + std::to_string(num_heads) + " heads";
+    const int64_t default_layer = model.get_attribute_with_default<int32_t>("decoder/alignment_layer", -1);
+    const int64_t default_heads = model.get_attribute_with_default<int32_t>("decoder/alignment_heads", 1);
+    const int64_t layer_index = default_layer < 0 ? default_layer + static_cast<int64_t>(num_layers) : default_layer;
+    if (layer_index < 0 || layer_index >= static_cast<int64_t>(num_layers) || num_heads < 1 || default_heads < 0 ||
+        default_heads > num_heads)
+        fail(CT2J_ERR_INVALID_ARGUMENT, "model.bin: decoder/alignment_layer " + std::to_string(default_layer) +
+                                            ", decoder/alignment_heads " + std::to_string(default_heads) +
+                                            " out of range: the decoder has " + shape);
+
     const nlohmann::json &config = model.config;
     ModelFacts facts;
     if (config.is_null()) // no config.json: every field below is absent
@@ -274,11 +291,6 @@ ModelFacts validate_model(const ct2::models::Model &model) {
 
     const auto heads = config.find("alignment_heads");
     if (heads != config.end()) {
-        size_t num_layers = 0;
-        while (model.layer_exists("decoder/layer_" + std::to_string(num_layers)))
-            ++num_layers;
-        const int64_t num_heads = model.get_attribute_with_default<int32_t>("decoder/num_heads", 8);
-        const std::string shape = std::to_string(num_layers) + " layers x " + std::to_string(num_heads) + " heads";
         if (!heads->is_array() || heads->empty())
             fail(CT2J_ERR_INVALID_ARGUMENT,
                  "config.json: alignment_heads must be a non-empty list of [layer, head] pairs, got " + heads->dump());
@@ -335,10 +347,19 @@ ct2j_model *create_model(std::shared_ptr<ct2::models::ModelReader> reader, const
     auto model = std::make_unique<ct2j_model>(loader);
     model->config.num_threads_per_replica = static_cast<size_t>(p.intra_threads);
     model->config.max_queued_batches = p.max_queued_batches;
-    model->pool = std::make_unique<ct2::models::Whisper>(model->loader, model->config);
+    // Checked before the replicas are built from it: CTranslate2's decoder reads model.bin's
+    // values in its constructor. Loaded as ReplicaPool(loader, config) loads.
+    std::vector<ModelPtr> models;
+    {
+        ct2::set_num_threads(model->config.num_threads_per_replica);
+        ct2::CallingThreadContextGuard context_guard;
+        models = model->loader.load();
+    }
+    require(!models.empty(), "the model directory produced no model");
+    apply_facts(model.get(), validate_model(*models.front()));
+    model->pool = std::make_unique<ct2::models::Whisper>(models, model->config);
 
     const auto &replica = model->pool->get_first_replica();
-    apply_facts(model.get(), validate_model(*replica.model()));
     model->multilingual = replica.is_multilingual();
     model->num_mels = static_cast<int32_t>(replica.n_mels());
     model->num_languages = static_cast<int32_t>(replica.num_languages());
