@@ -13,6 +13,9 @@ CT2J_MODEL_DIR="$MODEL_DIR" CT2J_TEST_AUDIO="$ROOT/../shared/data/jfk.flac" buil
 echo "== native shim tests under AddressSanitizer/LeakSanitizer"
 CT2J_MODEL_DIR="$MODEL_DIR" CT2J_TEST_AUDIO="$ROOT/../shared/data/jfk.flac" scripts/native-leak-check.sh
 
+echo "== libFuzzer on the native boundary (ct2j_audio_decode, model.bin), 120 s per target"
+scripts/fuzz.sh | tee build/fuzz.log
+
 echo "== Java tests (numpy path: machine environment${OPENBLAS_CORETYPE:+, OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE})"
 # The library's tests, then it goes into the local Maven repository, where the tools and the CLI
 # (separate Maven projects) find it by its coordinates and run their own tests against it.
@@ -59,6 +62,7 @@ int8_logs=(); for core in "${CORES[@]}"; do int8_logs+=("build/parity-int8-$core
 parity=$(cat build/parity.log "${int8_logs[@]}" \
   | sed -n 's/^parity: \([0-9]*\)\/\([0-9]*\) cases identical$/\1 \2/p' | awk '{i+=$1; t+=$2} END {print i, t}')
 consumer=$(grep -c '^consumer example: passed$' build/consumer.log || true)
+fuzz=$(grep -c '^fuzz [a-z]*: .*, 0 crashes$' build/fuzz.log || true)
 read -r np nf <<< "$native"; read -r jp jf js <<< "$java"; read -r pi pt <<< "$parity"
-echo "native ${np} passed, java ${jp} passed (${js} skipped), consumer example ${consumer}/1, parity ${pi}/${pt} identical"
-echo "ct2j: $((np + jp + consumer + pi)) passed, $((nf + jf + 1 - consumer + pt - pi)) failed, ${js} skipped"
+echo "native ${np} passed, java ${jp} passed (${js} skipped), consumer example ${consumer}/1, fuzz targets ${fuzz}/2 clean, parity ${pi}/${pt} identical"
+echo "ct2j: $((np + jp + consumer + fuzz + pi)) passed, $((nf + jf + 1 - consumer + 2 - fuzz + pt - pi)) failed, ${js} skipped"
