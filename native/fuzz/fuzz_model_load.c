@@ -95,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ct2j_model *model = NULL;
     const ct2j_status status = ct2j_model_load(model_dir, &params, &model);
     if (status == CT2J_OK) {
-        if (model == NULL || !ct2j_model_is_loaded(model) || ct2j_model_n_mels(model) <= 0 ||
+        if (model == NULL || !ct2j_model_is_loaded(model) || ct2j_model_num_mels(model) <= 0 ||
             ct2j_model_compute_type(model) == NULL)
             abort();
         (void)ct2j_model_is_multilingual(model);
