@@ -106,30 +106,10 @@ final class NumpySvmlLog10 implements Log10Function {
         static final String STATUS;
 
         static {
-            NumpySvmlLog10 found = null;
             StringBuilder why = new StringBuilder();
-            if (explicitLocation() == null) {
-                try {
-                    found = loadResource();
-                } catch (IOException | IllegalArgumentException e) {
-                    why.append(RESOURCE).append(": ").append(e.getMessage()).append("; ");
-                }
-            }
-            Path[] candidates = found != null ? new Path[0] : candidates();
-            if (candidates.length == 0 && found == null) {
-                why.append("disabled by ").append(PROPERTY).append('/').append(ENVIRONMENT).append("=none; ");
-            }
-            for (Path path : candidates) {
-                if (!Files.isRegularFile(path)) {
-                    why.append(path).append(": not found; ");
-                    continue;
-                }
-                try {
-                    found = load(path);
-                } catch (IOException | IllegalArgumentException e) {
-                    why.append(path).append(": ").append(e.getMessage()).append("; ");
-                }
-                break; // a file that exists but is broken must not silently give way to another
+            NumpySvmlLog10 found = explicitLocation() == null ? fromJar(why) : null;
+            if (found == null) {
+                found = fromFiles(candidates(), why);
             }
             INSTANCE = found;
             STATUS = found != null
@@ -137,6 +117,34 @@ final class NumpySvmlLog10 implements Log10Function {
                     : "numpy SVML log10 constants unavailable (" + why
                             + "generate them with scripts/extract-numpy-constants.py)";
         }
+    }
+
+    private static NumpySvmlLog10 fromJar(StringBuilder why) {
+        try {
+            return loadResource();
+        } catch (IOException | IllegalArgumentException e) {
+            why.append(RESOURCE).append(": ").append(e.getMessage()).append("; ");
+            return null;
+        }
+    }
+
+    private static NumpySvmlLog10 fromFiles(Path[] candidates, StringBuilder why) {
+        if (candidates.length == 0) {
+            why.append("disabled by ").append(PROPERTY).append('/').append(ENVIRONMENT).append("=none; ");
+        }
+        for (Path path : candidates) {
+            if (!Files.isRegularFile(path)) {
+                why.append(path).append(": not found; ");
+                continue;
+            }
+            try {
+                return load(path);
+            } catch (IOException | IllegalArgumentException e) {
+                why.append(path).append(": ").append(e.getMessage()).append("; ");
+            }
+            break; // a file that exists but is broken must not silently give way to another
+        }
+        return null;
     }
 
     /** The copy the jar carries, or {@code null} if it was packaged without one. */

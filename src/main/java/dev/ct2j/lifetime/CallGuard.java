@@ -44,17 +44,7 @@ public final class CallGuard {
      * {@link #runIfIdle} section runs on another thread.
      */
     public synchronized void enter() {
-        boolean interrupted = false;
-        while (exclusive != null && exclusive != Thread.currentThread() && !closed) {
-            try {
-                wait();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        waitUninterruptiblyWhile(() -> exclusive != null && exclusive != Thread.currentThread() && !closed);
         ensureOpen();
         inFlight++;
     }
@@ -149,12 +139,17 @@ public final class CallGuard {
     }
 
     private void awaitNoCalls() {
+        // Freeing while a call still runs would be a use-after-free: an interrupt does not end the wait.
+        waitUninterruptiblyWhile(() -> inFlight > 0);
+    }
+
+    /** Waits on this monitor (held by the caller) while {@code condition} holds; keeps the interrupt status. */
+    private void waitUninterruptiblyWhile(java.util.function.BooleanSupplier condition) {
         boolean interrupted = false;
-        while (inFlight > 0) {
+        while (condition.getAsBoolean()) {
             try {
                 wait();
             } catch (InterruptedException e) {
-                // Freeing while a call still runs would be a use-after-free: keep waiting.
                 interrupted = true;
             }
         }

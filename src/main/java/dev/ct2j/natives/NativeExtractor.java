@@ -40,11 +40,13 @@ final class NativeExtractor {
     private final String resourceFolder;
     private final String listText;
     private final List<Entry> entries;
+    private final String hash;
 
     private NativeExtractor(String resourceFolder, String listText) {
         this.resourceFolder = resourceFolder;
         this.listText = listText;
         this.entries = parse(listText, resourceFolder);
+        this.hash = sha256Hex(listText.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
     }
 
     /** The jar's natives for this platform, or empty if the jar was packaged without them. */
@@ -94,16 +96,12 @@ final class NativeExtractor {
         }
     }
 
-    String hash() {
-        return sha256Hex(listText.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
-    }
-
     private List<Path> paths(Path folder) {
         return entries.stream().map(e -> folder.resolve(e.name())).toList();
     }
 
     private Path extractInto(Path root, boolean untrusted) throws IOException {
-        Path folder = root.resolve(hash());
+        Path folder = root.resolve(hash);
         if (isComplete(folder, untrusted)) {
             return folder;
         }
@@ -113,7 +111,7 @@ final class NativeExtractor {
             discard(folder, root);
         }
         long start = System.nanoTime();
-        Path staging = Files.createTempDirectory(root, "." + hash() + "-");
+        Path staging = Files.createTempDirectory(root, "." + hash + "-");
         try {
             long bytes = 0;
             for (Entry entry : entries) {
