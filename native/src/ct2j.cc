@@ -8,6 +8,7 @@
 
 #include "ct2j.h"
 #include "internal.h"
+#include "whisper_layout.h"
 
 #include <algorithm>
 #include <cmath>
@@ -242,21 +243,13 @@ ModelFacts validate_model(const ct2::models::Model &model) {
                                             std::to_string(eot) + ", <|startoftranscript|> " + std::to_string(sot) +
                                             ", <|notimestamps|> " + std::to_string(no_timestamps));
 
-    // model.bin's default alignment heads, which CTranslate2's decoder applies unchecked when its
-    // replica is built (_alignment_heads[layer]: a layer past the decoder writes out of bounds).
+    // config.json's alignment heads index the decoder (model.bin's own were checked with its
+    // layout, whisper_layout.cc).
     size_t num_layers = 0;
     while (model.layer_exists("decoder/layer_" + std::to_string(num_layers)))
         ++num_layers;
     const int64_t num_heads = model.get_attribute_with_default<int32_t>("decoder/num_heads", 8);
     const std::string shape = std::to_string(num_layers) + " layers x " + std::to_string(num_heads) + " heads";
-    const int64_t default_layer = model.get_attribute_with_default<int32_t>("decoder/alignment_layer", -1);
-    const int64_t default_heads = model.get_attribute_with_default<int32_t>("decoder/alignment_heads", 1);
-    const int64_t layer_index = default_layer < 0 ? default_layer + static_cast<int64_t>(num_layers) : default_layer;
-    if (layer_index < 0 || layer_index >= static_cast<int64_t>(num_layers) || num_heads < 1 || default_heads < 0 ||
-        default_heads > num_heads)
-        fail(CT2J_ERR_INVALID_ARGUMENT, "model.bin: decoder/alignment_layer " + std::to_string(default_layer) +
-                                            ", decoder/alignment_heads " + std::to_string(default_heads) +
-                                            " out of range: the decoder has " + shape);
 
     const nlohmann::json &config = model.config;
     ModelFacts facts;
@@ -347,8 +340,9 @@ ct2j_model *create_model(std::shared_ptr<ct2::models::ModelReader> reader, const
     auto model = std::make_unique<ct2j_model>(loader);
     model->config.num_threads_per_replica = static_cast<size_t>(p.intra_threads);
     model->config.max_queued_batches = p.max_queued_batches;
-    // Checked before the replicas are built from it: CTranslate2's decoder reads model.bin's
-    // values in its constructor. Loaded as ReplicaPool(loader, config) loads.
+    // model.bin's layout is checked before CTranslate2 reads the weights, the rest of the model
+    // before the replicas are built from it. Loaded as ReplicaPool(loader, config) loads.
+    check_whisper_layout(*reader);
     std::vector<ModelPtr> models;
     {
         ct2::set_num_threads(model->config.num_threads_per_replica);
@@ -532,7 +526,8 @@ ct2j_status ct2j_model_load_weights(ct2j_model *m, bool keep_cache) {
             return;
         std::vector<ModelPtr> models;
         if (m->cached.empty()) {
-            models = m->loader.load(); // read again from the source: check it again
+            check_whisper_layout(*m->loader.model_reader); // read again from the source: check it again
+            models = m->loader.load();
             if (!models.empty())
                 apply_facts(m, validate_model(*models.front()));
         } else {

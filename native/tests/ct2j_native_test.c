@@ -240,6 +240,75 @@ static void test_bad_config(const char *dir) {
     free(vocabulary);
 }
 
+/* Finds a variable's header in model.bin: its name (with the NUL), then rank, dims, dtype, size. */
+static unsigned char *find_variable(char *model_bin, size_t model_size, const char *name) {
+    const size_t length = strlen(name) + 1;
+    for (size_t i = 2; i + length <= model_size; i++)
+        if (memcmp(model_bin + i, name, length) == 0 && (unsigned char)model_bin[i - 2] == length)
+            return (unsigned char *)model_bin + i + length;
+    return NULL;
+}
+
+/* model.bin's layout is checked before CTranslate2 builds layers from it: each patch of the real
+ * model is refused with a message naming the variable (none of them reaches CTranslate2). */
+static void test_bad_layout(const char *dir) {
+    size_t model_size = 0, vocabulary_size = 0;
+    char *model_bin = read_file(dir, "model.bin", &model_size);
+    char *vocabulary = read_file(dir, "vocabulary.json", &vocabulary_size);
+    CHECK(model_bin && vocabulary, "read model files from %s", dir);
+    if (!model_bin || !vocabulary)
+        return;
+    enum { ZERO_SCALAR, RENAME, SWAP_DIMS, BAD_DTYPE };
+    static const struct {
+        int patch;
+        const char *variable;
+        const char *message;
+    } cases[] = {
+        /* a SIGFPE in CTranslate2's AttentionLayer before the check (native/fuzz found it) */
+        {ZERO_SCALAR, "encoder/num_heads", "model.bin: encoder/num_heads is 0, expected an integer in [1, 512]"},
+        {ZERO_SCALAR, "decoder/num_heads", "model.bin: decoder/num_heads is 0"},
+        {RENAME, "decoder/scale_alibi", "model.bin: unexpected variable decoder/scale_alibX"},
+        {SWAP_DIMS, "decoder/layer_3/ffn/linear_1/weight",
+         "model.bin: decoder/layer_3/ffn/linear_1/weight has shape [2048, 512], expected [512, 2048]"},
+        {SWAP_DIMS, "encoder/position_encodings/encodings",
+         "model.bin: encoder/position_encodings/encodings has shape [512, 1500], expected [positions, 512]"},
+        {BAD_DTYPE, "encoder/layer_norm/gamma", "model.bin: encoder/layer_norm/gamma is int16, expected a float type"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *copy = malloc(model_size);
+        memcpy(copy, model_bin, model_size);
+        unsigned char *header = find_variable(copy, model_size, cases[i].variable);
+        CHECK(header != NULL, "found %s in model.bin", cases[i].variable);
+        if (!header) {
+            free(copy);
+            continue;
+        }
+        const unsigned rank = header[0];
+        unsigned char *dtype = header + 1 + 4 * rank;
+        if (cases[i].patch == ZERO_SCALAR)
+            memset(dtype + 5, 0, 2); /* the int16 payload */
+        else if (cases[i].patch == RENAME)
+            header[-2] = 'X';
+        else if (cases[i].patch == SWAP_DIMS) {
+            unsigned char dim[4];
+            memcpy(dim, header + 1, 4);
+            memmove(header + 1, header + 5, 4);
+            memcpy(header + 5, dim, 4);
+        } else
+            *dtype = 2; /* float16 -> int16: same size */
+        ct2j_model *model = NULL;
+        const ct2j_status status = load_with_config(copy, model_size, vocabulary, vocabulary_size, "{}", &model);
+        CHECK(status == CT2J_ERR_INVALID_ARGUMENT && model == NULL, "%s patched: refused (status %d)",
+              cases[i].variable, (int)status);
+        CHECK(strstr(ct2j_last_error(), cases[i].message) != NULL, "message for %s names '%s'", cases[i].variable,
+              cases[i].message);
+        ct2j_model_free(model);
+        free(copy);
+    }
+    free(model_bin);
+    free(vocabulary);
+}
+
 int main(void) {
     const char *dir = getenv("CT2J_MODEL_DIR");
     const char *audio = getenv("CT2J_TEST_AUDIO");
@@ -251,6 +320,7 @@ int main(void) {
     test_audio(audio);
     test_model(dir);
     test_bad_config(dir);
+    test_bad_layout(dir);
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
