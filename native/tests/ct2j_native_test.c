@@ -3,6 +3,7 @@
  * Features are synthetic here: numeric parity is the Java tests' job; this checks lifetimes,
  * error paths and that every handle is freed. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,19 @@ static char *read_file(const char *dir, const char *name, size_t *size) {
     return data;
 }
 
+/* model.bin and vocabulary.json of the model in `dir`, for loads from memory. */
+static bool read_model_files(const char *dir, char **model_bin, size_t *model_size, char **vocabulary,
+                             size_t *vocabulary_size) {
+    *model_bin = read_file(dir, "model.bin", model_size);
+    *vocabulary = read_file(dir, "vocabulary.json", vocabulary_size);
+    CHECK(*model_bin && *vocabulary, "read model files from %s", dir);
+    if (*model_bin && *vocabulary)
+        return true;
+    free(*model_bin);
+    free(*vocabulary);
+    return false;
+}
+
 /* Loads the model from memory with config.json replaced by `config`. */
 static ct2j_status load_with_config(const char *model_bin, size_t model_size, const char *vocabulary,
                                     size_t vocabulary_size, const char *config, ct2j_model **model) {
@@ -177,10 +191,8 @@ static ct2j_status load_with_config(const char *model_bin, size_t model_size, co
  * fields it would read when absent (undefined behaviour) fail the call that needs them. */
 static void test_bad_config(const char *dir) {
     size_t model_size = 0, vocabulary_size = 0;
-    char *model_bin = read_file(dir, "model.bin", &model_size);
-    char *vocabulary = read_file(dir, "vocabulary.json", &vocabulary_size);
-    CHECK(model_bin && vocabulary, "read model files from %s", dir);
-    if (!model_bin || !vocabulary)
+    char *model_bin = NULL, *vocabulary = NULL;
+    if (!read_model_files(dir, &model_bin, &model_size, &vocabulary, &vocabulary_size))
         return;
     static const char *const bad[][2] = {
         {"{\"alignment_heads\": [[99, 99]]}",
@@ -253,10 +265,8 @@ static unsigned char *find_variable(char *model_bin, size_t model_size, const ch
  * model is refused with a message naming the variable (none of them reaches CTranslate2). */
 static void test_bad_layout(const char *dir) {
     size_t model_size = 0, vocabulary_size = 0;
-    char *model_bin = read_file(dir, "model.bin", &model_size);
-    char *vocabulary = read_file(dir, "vocabulary.json", &vocabulary_size);
-    CHECK(model_bin && vocabulary, "read model files from %s", dir);
-    if (!model_bin || !vocabulary)
+    char *model_bin = NULL, *vocabulary = NULL;
+    if (!read_model_files(dir, &model_bin, &model_size, &vocabulary, &vocabulary_size))
         return;
     enum { ZERO_SCALAR, RENAME, SWAP_DIMS, BAD_DTYPE };
     static const struct {
