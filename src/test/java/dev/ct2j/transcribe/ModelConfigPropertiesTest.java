@@ -1,5 +1,12 @@
 package dev.ct2j.transcribe;
 
+import static dev.ct2j.transcribe.Generated.byteArrays;
+import static dev.ct2j.transcribe.Generated.bytes;
+import static dev.ct2j.transcribe.Generated.forAll;
+import static dev.ct2j.transcribe.Generated.frequency;
+import static dev.ct2j.transcribe.Generated.ints;
+import static dev.ct2j.transcribe.Generated.of;
+import static dev.ct2j.transcribe.Generated.weight;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +19,7 @@ import dev.ct2j.TestSupport;
 import dev.ct2j.engine.ModelDirectory;
 import dev.ct2j.engine.ModelFileException;
 import dev.ct2j.features.FeatureExtractor;
+import dev.ct2j.transcribe.Generated.Gen;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,15 +29,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Properties of the Java side of a model directory: {@link ModelDirectory#validate} (config.json
@@ -41,6 +43,9 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * <p>The directory is a copy of the base model's small files. model.bin is a one-byte placeholder
  * and tokenizer.json an empty object: validate only checks that they exist (model.bin non-empty)
  * and that tokenizer.json is JSON, and nothing here loads the native model.
+ *
+ * <p>Each property is one test over seeded inputs ({@link Generated}: a fixed seed,
+ * {@code -Dct2j.test.seed=N} for others, the seed, try and input in any failure).
  */
 class ModelConfigPropertiesTest {
 
@@ -56,7 +61,7 @@ class ModelConfigPropertiesTest {
     private static byte[] baseConfig;
     private static byte[] basePreprocessor;
 
-    @BeforeContainer
+    @BeforeAll
     static void copyModelFiles() throws IOException {
         Path model = TestSupport.modelDir();
         dir = Files.createTempDirectory("ct2j-model-props");
@@ -69,7 +74,7 @@ class ModelConfigPropertiesTest {
         Files.write(dir.resolve("model.bin"), new byte[] {0});
     }
 
-    @AfterContainer
+    @AfterAll
     static void removeModelFiles() throws IOException {
         if (dir != null) {
             try (Stream<Path> files = Files.walk(dir)) {
@@ -82,8 +87,12 @@ class ModelConfigPropertiesTest {
 
     // ---- config.json -------------------------------------------------------------------------
 
-    @Property(tries = 400)
-    void configJsonIsOneObjectOrNamedAsCorrupt(@ForAll("configBytes") byte[] content) throws IOException {
+    @Test
+    void configJsonIsOneObjectOrNamedAsCorrupt() {
+        forAll("configJsonIsOneObjectOrNamedAsCorrupt", 400, configBytes(), ModelConfigPropertiesTest::checkConfig);
+    }
+
+    private static void checkConfig(byte[] content) throws IOException {
         Files.write(dir.resolve("config.json"), content);
         Files.write(dir.resolve("preprocessor_config.json"), basePreprocessor);
         Path file = dir.resolve("config.json").toAbsolutePath().normalize();
@@ -103,27 +112,42 @@ class ModelConfigPropertiesTest {
 
     // ---- preprocessor_config.json ------------------------------------------------------------
 
-    @Property(tries = 400)
-    void anyPreprocessorFileGivesAnExtractorOrNamesTheFile(@ForAll("preprocessorBytes") byte[] content)
-            throws IOException {
-        checkPreprocessor(content, null);
+    @Test
+    void anyPreprocessorFileGivesAnExtractorOrNamesTheFile() {
+        forAll("anyPreprocessorFileGivesAnExtractorOrNamesTheFile", 400, preprocessorBytes(),
+                content -> checkPreprocessor(content, null));
+    }
+
+    /** A preprocessor field and the JSON text it is given; null leaves the field out. */
+    record FieldValue(String field, String value) {
+        @Override
+        public String toString() {
+            return field + (value == null ? " left out" : ": " + value);
+        }
     }
 
     /** The real file with its five fields given any JSON value (or left out). */
-    @Property(tries = 500)
-    void preprocessorValuesAreReadAsWrittenOrNamed(@ForAll("preprocessorFieldNames") String field,
-                                                   @ForAll("preprocessorValues") String value) throws IOException {
-        ObjectNode config = (ObjectNode) STRICT.readTree(basePreprocessor);
-        String json;
-        if (value == null) {
-            config.remove(field);
-            json = STRICT.writeValueAsString(config);
-        } else {
-            config.remove(field);
-            String rest = STRICT.writeValueAsString(config);
-            json = rest.substring(0, rest.length() - 1) + ", " + KwargsPropertiesTest.quote(field) + ": " + value + "}";
-        }
-        checkPreprocessor(json.getBytes(StandardCharsets.UTF_8), field);
+    @Test
+    void preprocessorValuesAreReadAsWrittenOrNamed() {
+        Gen<String> fields = preprocessorFieldNames();
+        Gen<String> values = preprocessorValues();
+        forAll("preprocessorValuesAreReadAsWrittenOrNamed", 500, r -> new FieldValue(fields.next(r), values.next(r)),
+                input -> {
+                    String field = input.field();
+                    String value = input.value();
+                    ObjectNode config = (ObjectNode) STRICT.readTree(basePreprocessor);
+                    String json;
+                    if (value == null) {
+                        config.remove(field);
+                        json = STRICT.writeValueAsString(config);
+                    } else {
+                        config.remove(field);
+                        String rest = STRICT.writeValueAsString(config);
+                        json = rest.substring(0, rest.length() - 1) + ", " + KwargsPropertiesTest.quote(field) + ": "
+                                + value + "}";
+                    }
+                    checkPreprocessor(json.getBytes(StandardCharsets.UTF_8), field);
+                });
     }
 
     private static void checkPreprocessor(byte[] content, String changedField) throws IOException {
@@ -185,56 +209,56 @@ class ModelConfigPropertiesTest {
 
     // ---- generators --------------------------------------------------------------------------
 
-    @Provide
-    Arbitrary<byte[]> configBytes() {
+    static Gen<byte[]> configBytes() {
         return fileBytes(() -> baseConfig);
     }
 
-    @Provide
-    Arbitrary<byte[]> preprocessorBytes() {
+    static Gen<byte[]> preprocessorBytes() {
         return fileBytes(() -> basePreprocessor);
     }
 
     /** Random bytes, any JSON value, the real file damaged, the real file with something after it. */
-    private Arbitrary<byte[]> fileBytes(java.util.function.Supplier<byte[]> real) {
-        Arbitrary<byte[]> random = Arbitraries.bytes().array(byte[].class).ofMaxSize(64);
-        Arbitrary<byte[]> anyJson = new KwargsPropertiesTest().jsonValues().map(s -> s.getBytes(StandardCharsets.UTF_8));
-        Arbitrary<byte[]> truncated = Arbitraries.integers().between(0, 100_000)
+    private static Gen<byte[]> fileBytes(java.util.function.Supplier<byte[]> real) {
+        Gen<byte[]> random = byteArrays(64);
+        Gen<byte[]> anyJson = KwargsPropertiesTest.jsonValues().map(s -> s.getBytes(StandardCharsets.UTF_8));
+        Gen<byte[]> truncated = ints(0, 100_000)
                 .map(n -> java.util.Arrays.copyOf(real.get(), n % (real.get().length + 1)));
-        Arbitrary<byte[]> flipped = Combinators.combine(Arbitraries.integers().between(0, 100_000),
-                        Arbitraries.bytes()).as((at, b) -> {
-                    byte[] copy = real.get().clone();
-                    copy[at % copy.length] = b;
-                    return copy;
-                });
-        Arbitrary<byte[]> trailing = Arbitraries.of("x", "}", "{}", "[1]", " null", "\n// comment", "\u0000", "1",
+        Gen<Integer> positions = ints(0, 100_000);
+        Gen<Byte> bytes = bytes();
+        Gen<byte[]> flipped = r -> {
+            int at = positions.next(r);
+            byte b = bytes.next(r);
+            byte[] copy = real.get().clone();
+            copy[at % copy.length] = b;
+            return copy;
+        };
+        Gen<byte[]> trailing = of("x", "}", "{}", "[1]", " null", "\n// comment", "\u0000", "1",
                         "\"\"", "{\"feature_size\": 128}")
                 .map(suffix -> concat(real.get(), suffix.getBytes(StandardCharsets.UTF_8)));
-        Arbitrary<byte[]> special = Arbitraries.of("", " ", "null", "[]", "{}", "\"{}\"", "\uFEFF{}", "{\"a\": 1,}",
+        Gen<byte[]> special = of("", " ", "null", "[]", "{}", "\"{}\"", "\uFEFF{}", "{\"a\": 1,}",
                         "{'a': 1}", "{\"a\": NaN}", "{\"a\": 01}", "[".repeat(5000), "{\"a\":".repeat(2000),
                         "{\"a\": " + "1".repeat(5000) + "}", "{\"a\": 1, \"a\": 2}")
                 .map(s -> s.getBytes(StandardCharsets.UTF_8));
-        Arbitrary<byte[]> badUtf8 = Arbitraries.of(new byte[] {'{', '"', (byte) 0xC3, '"', ':', '1', '}'},
+        Gen<byte[]> badUtf8 = of(new byte[] {'{', '"', (byte) 0xC3, '"', ':', '1', '}'},
                 new byte[] {(byte) 0xFF, (byte) 0xFE, '{', 0, '}', 0}, new byte[] {0, 0, (byte) 0xFE, (byte) 0xFF},
-                new byte[] {'{', '"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', ':', '1', '}'});
-        return Arbitraries.frequencyOf(Tuple.of(2, random), Tuple.of(3, anyJson), Tuple.of(2, truncated),
-                Tuple.of(3, flipped), Tuple.of(2, trailing), Tuple.of(2, special), Tuple.of(1, badUtf8));
+                new byte[] {'{', '"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', ':', '1', '}'})
+                .map(byte[]::clone);
+        return frequency(weight(2, random), weight(3, anyJson), weight(2, truncated), weight(3, flipped),
+                weight(2, trailing), weight(2, special), weight(1, badUtf8));
     }
 
-    @Provide
-    Arbitrary<String> preprocessorFieldNames() {
-        return Arbitraries.of(PREPROCESSOR_FIELDS);
+    static Gen<String> preprocessorFieldNames() {
+        return of(PREPROCESSOR_FIELDS);
     }
 
     /** JSON text for one field; null leaves the field out. */
-    @Provide
-    Arbitrary<String> preprocessorValues() {
-        Arbitrary<String> plausible = Arbitraries.of("80", "128", "16000", "160", "30", "400", "0", "-1", "1", "81",
+    static Gen<String> preprocessorValues() {
+        Gen<String> plausible = of("80", "128", "16000", "160", "30", "400", "0", "-1", "1", "81",
                 "80.0", "80.5", "160.9", "8e1", "1.6e4", "2147483647", "2147483648", "-2147483648", "9999999999999",
                 "1e400", "\"80\"", "true", "null", "[80]", "{\"value\": 80}");
-        Arbitrary<String> ints = Arbitraries.integers().map(String::valueOf);
-        return Arbitraries.frequencyOf(Tuple.of(4, plausible), Tuple.of(2, ints),
-                Tuple.of(2, new KwargsPropertiesTest().jsonValues())).injectNull(0.1);
+        Gen<String> ints = ints().map(String::valueOf);
+        return Generated.<String>frequency(weight(4, plausible), weight(2, ints),
+                weight(2, KwargsPropertiesTest.jsonValues())).orNull(0.1);
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
