@@ -1,9 +1,11 @@
 package dev.ct2j.engine;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,16 +75,33 @@ public record ModelDirectory(Path path, Path modelBin, Path config, Path tokeniz
         return file;
     }
 
+    // One JSON value and nothing after it, as CTranslate2's reader and Python's json.load want:
+    // ObjectMapper.readTree alone stops after the first value and ignores the rest.
     private static JsonNode readJson(Path file) {
-        try {
-            return JSON.readTree(file.toFile());
+        try (JsonParser parser = JSON.getFactory().createParser(file.toFile())) {
+            JsonNode node = JSON.readTree(parser);
+            if (node == null) {
+                return MissingNode.getInstance(); // empty: "expected a JSON object"
+            }
+            var end = parser.currentLocation();
+            boolean trailing;
+            try {
+                trailing = parser.nextToken() != null;
+            } catch (JsonProcessingException e) {
+                trailing = true; // not even a token: "x", a stray quote
+            }
+            if (trailing) {
+                throw new ModelFileException(file, "corrupt model file " + file + ": trailing content after the JSON value"
+                        + " (which ends at line " + end.getLineNr() + ", column " + end.getColumnNr() + ")");
+            }
+            return node;
         } catch (IOException e) {
             throw new ModelFileException(file, "corrupt model file " + file + ": " + originalMessage(e), e);
         }
     }
 
     private static String originalMessage(IOException e) {
-        return e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        return e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
     }
 
     // tokenizer.json is megabytes: stream through it to check the syntax without building a tree.

@@ -42,8 +42,8 @@ public final class FasterWhisperKwargs {
 
     private static void set(TranscriptionOptions.Builder b, String name, JsonNode v) {
         switch (name) {
-            case "language" -> b.language(text(v));
-            case "task" -> b.task(text(v));
+            case "language" -> b.language(text(name, v));
+            case "task" -> b.task(text(name, v));
             case "beam_size" -> b.beamSize(integer(name, v));
             case "best_of" -> b.bestOf(integer(name, v));
             case "patience" -> b.patience(number(name, v));
@@ -60,17 +60,17 @@ public final class FasterWhisperKwargs {
                 if (v.isArray()) {
                     b.initialPromptTokens(integers(name, v));
                 } else {
-                    b.initialPrompt(text(v));
+                    b.initialPrompt(text(name, v));
                 }
             }
-            case "prefix" -> b.prefix(text(v));
+            case "prefix" -> b.prefix(text(name, v));
             case "suppress_blank" -> b.suppressBlank(bool(name, v));
             case "suppress_tokens" -> b.suppressTokens(v.isNull() ? null : integers(name, v));
             case "without_timestamps" -> b.withoutTimestamps(bool(name, v));
             case "max_initial_timestamp" -> b.maxInitialTimestamp(number(name, v));
             case "word_timestamps" -> b.wordTimestamps(bool(name, v));
-            case "prepend_punctuations" -> b.prependPunctuations(text(v));
-            case "append_punctuations" -> b.appendPunctuations(text(v));
+            case "prepend_punctuations" -> b.prependPunctuations(text(name, v));
+            case "append_punctuations" -> b.appendPunctuations(text(name, v));
             case "multilingual" -> b.multilingual(bool(name, v));
             case "vad_filter" -> b.vadFilter(bool(name, v));
             case "vad_parameters" -> b.vadParameters(v.isNull() ? null : vadOptions(v));
@@ -99,7 +99,7 @@ public final class FasterWhisperKwargs {
                 }
             }
             case "hallucination_silence_threshold" -> b.hallucinationSilenceThreshold(nullableNumber(name, v));
-            case "hotwords" -> b.hotwords(text(v));
+            case "hotwords" -> b.hotwords(text(name, v));
             case "language_detection_threshold" -> b.languageDetectionThreshold(number(name, v));
             case "language_detection_segments" -> b.languageDetectionSegments(integer(name, v));
             default -> {
@@ -133,12 +133,12 @@ public final class FasterWhisperKwargs {
         return b.build();
     }
 
-    private static String text(JsonNode v) {
+    private static String text(String name, JsonNode v) {
         if (v.isNull()) {
             return null;
         }
         if (!v.isTextual()) {
-            throw new IllegalArgumentException("expected a string, got " + v);
+            throw new IllegalArgumentException("option " + name + " must be a string, got " + v);
         }
         return v.asText();
     }

@@ -4,6 +4,7 @@ import dev.ct2j.engine.GenerationOptions;
 import dev.ct2j.vad.VadOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Every argument of faster-whisper 1.2.1's {@code WhisperModel.transcribe}, with its defaults.
@@ -37,7 +38,7 @@ public record TranscriptionOptions(
         require(Double.isFinite(lengthPenalty), "length_penalty must be finite, got " + lengthPenalty);
         require(repetitionPenalty > 0, "repetition_penalty must be > 0, got " + repetitionPenalty);
         require(noRepeatNgramSize >= 0, "no_repeat_ngram_size must be >= 0, got " + noRepeatNgramSize);
-        require(temperatures != null && !temperatures.isEmpty(), "temperature must not be empty");
+        require(temperatures != null && !temperatures.isEmpty(), "temperature must not be empty, got " + temperatures);
         temperatures = List.copyOf(temperatures);
         for (double t : temperatures) {
             require(t >= 0 && Double.isFinite(t), "temperature must be finite and >= 0, got " + t);
@@ -47,7 +48,8 @@ public record TranscriptionOptions(
         initialPromptTokens = initialPromptTokens == null ? null : List.copyOf(initialPromptTokens);
         suppressTokens = suppressTokens == null ? null : List.copyOf(suppressTokens);
         require(maxInitialTimestamp >= 0, "max_initial_timestamp must be >= 0, got " + maxInitialTimestamp);
-        require(prependPunctuations != null && appendPunctuations != null, "punctuation strings must not be null");
+        require(prependPunctuations != null, "prepend_punctuations must be a string, got null");
+        require(appendPunctuations != null, "append_punctuations must be a string, got null");
         require(maxNewTokens == null || maxNewTokens >= 1 && maxNewTokens <= GenerationOptions.MAX_LENGTH,
                 "max_new_tokens must be in [1, " + GenerationOptions.MAX_LENGTH + "], got " + maxNewTokens);
         require(chunkLength == null || chunkLength >= 1 && chunkLength <= 30,
@@ -94,14 +96,78 @@ public record TranscriptionOptions(
             return values;
         }
         for (String part : clips.split(",", -1)) {
-            try {
-                values.add(Double.parseDouble(part.strip()));
-            } catch (NumberFormatException e) {
+            Double value = pythonFloat(part.strip());
+            if (value == null) {
                 throw new IllegalArgumentException("malformed clip_timestamps '" + clips + "': '" + part
                         + "' is not a number (expected \"start,end,start,end,...\" in seconds)");
             }
+            values.add(value);
         }
         return values;
+    }
+
+    // Python's float(str), in ASCII digits: digits may be grouped by single underscores ("1_000"),
+    // and inf, infinity and nan are read in any case. Double.parseDouble alone takes forms that
+    // faster-whisper refuses with a ValueError ("5d", "1f", "0x1p4") and refuses "1_000" and "inf".
+    // Scanned by hand: a regex with a repeated group recurses once per digit, and a long enough
+    // number overflows the stack.
+    private static Double pythonFloat(String s) {
+        int i = s.startsWith("+") || s.startsWith("-") ? 1 : 0;
+        String unsigned = s.substring(i).toLowerCase(Locale.ROOT);
+        if (unsigned.equals("inf") || unsigned.equals("infinity")) {
+            return s.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+        }
+        if (unsigned.equals("nan")) {
+            return Double.NaN;
+        }
+        int intEnd = digitPart(s, i);
+        if (intEnd < 0) {
+            return null;
+        }
+        boolean digits = intEnd > i;
+        i = intEnd;
+        if (i < s.length() && s.charAt(i) == '.') {
+            int fracEnd = digitPart(s, i + 1);
+            if (fracEnd < 0) {
+                return null;
+            }
+            digits |= fracEnd > i + 1;
+            i = fracEnd;
+        }
+        if (!digits) {
+            return null;
+        }
+        if (i < s.length() && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
+            i++;
+            if (i < s.length() && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+                i++;
+            }
+            int expEnd = digitPart(s, i);
+            if (expEnd <= i) {
+                return null;
+            }
+            i = expEnd;
+        }
+        return i == s.length() ? Double.parseDouble(s.replace("_", "")) : null;
+    }
+
+    // The end of a run of ASCII digits starting at from, each underscore between two digits; -1
+    // for a misplaced underscore.
+    private static int digitPart(String s, int from) {
+        int i = from;
+        while (i < s.length()) {
+            char c = s.charAt(i);
+            if (c >= '0' && c <= '9') {
+                i++;
+            } else if (c == '_' && i > from && i + 1 < s.length() && s.charAt(i + 1) >= '0' && s.charAt(i + 1) <= '9') {
+                i++;
+            } else if (c == '_') {
+                return -1;
+            } else {
+                break;
+            }
+        }
+        return i;
     }
 
     public Builder toBuilder() {

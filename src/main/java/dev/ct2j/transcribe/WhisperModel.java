@@ -146,7 +146,7 @@ public final class WhisperModel implements AutoCloseable {
     // faster-whisper keeps only preprocessor_config.json keys that are FeatureExtractor arguments.
     // Without the file it falls back to 80 mels even for 128-mel models (a known bug); we use the
     // model's own n_mels instead, which is identical whenever faster-whisper's choice works.
-    private static FeatureExtractor featureExtractor(ModelDirectory directory, int modelMels) {
+    static FeatureExtractor featureExtractor(ModelDirectory directory, int modelMels) {
         if (directory.preprocessorConfig().isEmpty()) {
             return new FeatureExtractor(modelMels);
         }
@@ -166,8 +166,11 @@ public final class WhisperModel implements AutoCloseable {
         if (node == null || node.isNull()) {
             return fallback;
         }
-        if (!node.canConvertToInt()) {
-            throw new ModelFileException(file, "corrupt model file " + file + ": '" + name + "' must be an integer");
+        // An integer as JSON writes it: canConvertToInt alone also takes 80.5 (and reads it as 80),
+        // where faster-whisper's FeatureExtractor fails on any float.
+        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+            throw new ModelFileException(file, "corrupt model file " + file + ": '" + name
+                    + "' must be an integer, got " + node);
         }
         return node.asInt();
     }

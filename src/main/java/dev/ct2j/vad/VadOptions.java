@@ -15,11 +15,17 @@ public record VadOptions(double threshold, Double negThreshold, int minSpeechDur
         if (negThreshold != null && !(negThreshold >= 0 && negThreshold <= 1)) {
             throw new IllegalArgumentException("VAD neg_threshold must be in [0, 1], got " + negThreshold);
         }
-        if (minSpeechDurationMs < 0 || minSilenceDurationMs < 0 || speechPadMs < 0) {
-            throw new IllegalArgumentException("VAD durations must be >= 0");
-        }
+        requireNonNegative("min_speech_duration_ms", minSpeechDurationMs);
+        requireNonNegative("min_silence_duration_ms", minSilenceDurationMs);
+        requireNonNegative("speech_pad_ms", speechPadMs);
         if (!(maxSpeechDurationS > 0)) {
             throw new IllegalArgumentException("VAD max_speech_duration_s must be > 0, got " + maxSpeechDurationS);
+        }
+    }
+
+    private static void requireNonNegative(String name, int value) {
+        if (value < 0) {
+            throw new IllegalArgumentException("VAD " + name + " must be >= 0, got " + value);
         }
     }
 
