@@ -1,7 +1,12 @@
 package dev.ct2j.output;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ct2j.transcribe.Segment;
 import dev.ct2j.transcribe.Transcription;
+import dev.ct2j.transcribe.TranscriptionJson;
+import java.io.IOException;
+import java.io.Reader;
 import java.util.List;
 
 /**
@@ -12,6 +17,11 @@ import java.util.List;
  * @param language the transcription's language (detected or given)
  */
 public record Transcript(String text, List<Segment> segments, String language) {
+    // Python's json writes NaN and Infinity (a segment's avg_logprob can be -inf), so reading does too.
+    @SuppressWarnings("deprecation")
+    private static final ObjectMapper READER = TranscriptionJson.mapper().copy()
+            .configure(JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS, true);
+
     public Transcript {
         segments = List.copyOf(segments);
     }
@@ -28,5 +38,13 @@ public record Transcript(String text, List<Segment> segments, String language) {
     /** Reads the remaining segments of a transcription (decoding them) into a transcript. */
     public static Transcript of(Transcription transcription) {
         return of(transcription.toList(), transcription.info().language());
+    }
+
+    /**
+     * Reads a JSON file as {@link JsonWriter} and whisper-ctranslate2 write it (either layout).
+     * Segments read this way have no {@code language}, which the file does not hold.
+     */
+    public static Transcript readJson(Reader in) throws IOException {
+        return READER.readValue(in, Transcript.class);
     }
 }
