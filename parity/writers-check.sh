@@ -27,11 +27,7 @@ for f in "${AUDIO[@]}" "$MODEL/model.bin"; do
 done
 started=$(date +%s)
 
-"$ROOT/parity/setup-venv.sh"
-if [ "$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("whisper-ctranslate2"))' 2>/dev/null)" != 0.5.8 ]; then
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps --require-hashes \
-    -r "$ROOT/parity/requirements-writers.txt"
-fi
+"$ROOT/parity/setup-venv.sh"  # installs whisper-ctranslate2 (parity/requirements-writers.txt)
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ct2j-writers.XXXXXX")
 keep() { [ -z "${CT2J_WRITERS_KEEP:-}" ] || { mkdir -p "$CT2J_WRITERS_KEEP"; cp -r "$WORK/." "$CT2J_WRITERS_KEEP/"; }; }

@@ -5,7 +5,7 @@ import java.math.BigDecimal;
 /**
  * Python's {@code repr(float)}, which {@code json.dump} writes for every float: the shortest
  * digits that read back to the same double (Java's {@link Double#toString} finds the same ones
- * since JDK 19), laid out as Python does: positional for decimal exponents -4 to 15
+ * since JDK 19, except that it never writes fewer than two), laid out as Python does: positional for decimal exponents -4 to 15
  * ({@code 0.0001}, {@code 1e-05}, {@code 1e+16}), always with a fraction part when positional.
  */
 public final class PythonFloat {
@@ -22,7 +22,20 @@ public final class PythonFloat {
         if (x == 0) {
             return (Double.doubleToRawLongBits(x) < 0) ? "-0.0" : "0.0";
         }
-        BigDecimal shortest = new BigDecimal(Double.toString(Math.abs(x))).stripTrailingZeros();
+        double abs = Math.abs(x);
+        BigDecimal shortest = new BigDecimal(Double.toString(abs)).stripTrailingZeros();
+        if (shortest.precision() == 2) {
+            // Java never writes fewer than two digits: where one would do (5e-324, which Java
+            // writes 4.9E-324), Python's one digit is the one of the two nearest that reads back.
+            for (java.math.RoundingMode mode : new java.math.RoundingMode[] {java.math.RoundingMode.HALF_EVEN,
+                    java.math.RoundingMode.FLOOR, java.math.RoundingMode.CEILING}) {
+                BigDecimal one = shortest.round(new java.math.MathContext(1, mode));
+                if (Double.parseDouble(one.toString()) == abs) {
+                    shortest = one.stripTrailingZeros();
+                    break;
+                }
+            }
+        }
         String digits = shortest.unscaledValue().toString();
         // The decimal exponent of the first digit: x = d.ddd * 10^exponent.
         int exponent = digits.length() - 1 - shortest.scale();
