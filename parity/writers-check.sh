@@ -37,9 +37,12 @@ export OMP_NUM_THREADS=$THREADS
 # The temperatures whisper-ctranslate2 passes by default: np.arange(0, 1 + 1e-6, 0.2), whose fourth
 # is 0.6000000000000001, which a segment decoded at it carries into the JSON.
 temperatures="[0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]"
-wc2() { # wc2 CASE ARGS...: whisper-ctranslate2's CLI on both files
+wc2() { # wc2 CASE ARGS...: whisper-ctranslate2's CLI (its console script's main) on both files
   local case=$1; shift
-  "$VENV/bin/whisper-ctranslate2" "${AUDIO[@]}" --model_directory "$MODEL" --device cpu --compute_type float32 \
+  # Seeded as ct2j is (write-outputs --seed 0): a window that falls back to temperature > 0 samples,
+  # and an unseeded CTranslate2 draws its seed from std::random_device.
+  "$VENV/bin/python" -c 'import sys, ctranslate2; ctranslate2.set_random_seed(0); sys.argv[0] = "whisper-ctranslate2"
+from whisper_ctranslate2.whisper_ctranslate2 import main; main()' "${AUDIO[@]}" --model_directory "$MODEL" --device cpu --compute_type float32 \
     --threads "$THREADS" --output_format all --output_dir "$WORK/wc2/$case" --verbose False "$@" >/dev/null 2>"$WORK/wc2-$case.log" \
     || { cat "$WORK/wc2-$case.log" >&2; exit 1; }
 }

@@ -92,10 +92,12 @@ final class WriteOutputs implements Callable<Integer> {
         }
         TranscriptionOptions options = FasterWhisperKwargs.apply(TranscriptionOptions.builder(),
                 kwargs == null ? null : new ObjectMapper().readTree(kwargs)).build();
+        // Before the model's first sampling: CTranslate2 seeds each worker thread's generator once,
+        // on first use, so one seed covers all the files, as on whisper-ctranslate2's side.
+        EngineRuntime.setRandomSeed(seed);
         try (WhisperModel whisper = WhisperModel.load(model, ModelOptions.builder().device(Device.CPU)
                 .computeType(computeType).intraThreads(threads).build())) {
             for (String file : audio) {
-                EngineRuntime.setRandomSeed(seed);
                 Transcript transcript;
                 try (Transcription transcription = whisper.transcribe(AudioDecoder.decode(Path.of(file)), options)) {
                     transcript = Transcript.of(transcription);
