@@ -15,6 +15,15 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
   rm -f "$VENV/.ct2-binding"
 fi
+# whisper-ctranslate2, the reference of the output writers (parity/writers-check.sh and the
+# dev.ct2j.output tests), without its dependencies: the ones it imports are already here.
+writers_stamp="$VENV/.requirements-writers.sha256"
+writers_want=$(sha256sum "$ROOT/parity/requirements-writers.txt" | cut -d' ' -f1)
+if [ ! -f "$writers_stamp" ] || [ "$(cat "$writers_stamp")" != "$writers_want" ]; then
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps --require-hashes \
+    -r "$ROOT/parity/requirements-writers.txt"
+  echo "$writers_want" > "$writers_stamp"
+fi
 [ "${1:-}" = "--without-binding" ] && exit 0
 
 CT2_PREFIX=$("$ROOT/native/build.sh" --deps-only)

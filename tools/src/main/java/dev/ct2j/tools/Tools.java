@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
  * user CLI registers it as its {@code memcheck} command.
  */
 @Command(name = "ct2j-tools", mixinStandardHelpOptions = true, version = "ct2j-tools 0.1.0",
-        description = "ct2j's development runners (parity, engine benchmark, memory check).",
-        subcommands = {ParityRun.class, BenchEngine.class, MemCheck.class})
+        description = "ct2j's development runners (parity, writers, engine benchmark, memory check).",
+        subcommands = {ParityRun.class, WriteOutputs.class, BenchEngine.class, MemCheck.class})
 public final class Tools {
     public static void main(String[] args) {
         CommandLine cli = new CommandLine(new Tools());
