@@ -54,7 +54,10 @@ for core in "${CORES[@]}"; do
   OPENBLAS_CORETYPE=$core parity/check parity/manifest-int8.jsonl | tee "build/parity-int8-$core.log"
 done
 
-# One closing line over all three suites (each has already failed the script if it failed).
+echo "== output files against whisper-ctranslate2 0.5.8's (txt, vtt, srt, tsv, json; jfk and multilingual)"
+parity/writers-check.sh | tee build/writers.log
+
+# One closing line over all the suites (each has already failed the script if it failed).
 native=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' build/native-test.log)
 java=$(cat build/surefire/*/*.txt | sed -n 's/^Tests run: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\), Skipped: \([0-9]*\).*/\1 \2 \3 \4/p' \
   | awk '{r+=$1; f+=$2+$3; s+=$4} END {print r-f-s, f, s}')
@@ -63,6 +66,7 @@ parity=$(cat build/parity.log "${int8_logs[@]}" \
   | sed -n 's/^parity: \([0-9]*\)\/\([0-9]*\) cases identical$/\1 \2/p' | awk '{i+=$1; t+=$2} END {print i, t}')
 consumer=$(grep -c '^consumer example: passed$' build/consumer.log || true)
 fuzz=$(grep -c '^fuzz [a-z]*: .*, 0 crashes$' build/fuzz.log || true)
-read -r np nf <<< "$native"; read -r jp jf js <<< "$java"; read -r pi pt <<< "$parity"
-echo "native ${np} passed, java ${jp} passed (${js} skipped), consumer example ${consumer}/1, fuzz targets ${fuzz}/2 clean, parity ${pi}/${pt} identical"
-echo "ct2j: $((np + jp + consumer + fuzz + pi)) passed, $((nf + jf + 1 - consumer + 2 - fuzz + pt - pi)) failed, ${js} skipped"
+writers=$(sed -n 's/^writers: \([0-9]*\)\/\([0-9]*\) files identical$/\1 \2/p' build/writers.log)
+read -r wi wt <<< "$writers"; read -r np nf <<< "$native"; read -r jp jf js <<< "$java"; read -r pi pt <<< "$parity"
+echo "native ${np} passed, java ${jp} passed (${js} skipped), consumer example ${consumer}/1, fuzz targets ${fuzz}/2 clean, parity ${pi}/${pt} identical, writers ${wi}/${wt} files identical"
+echo "ct2j: $((np + jp + consumer + fuzz + pi + wi)) passed, $((nf + jf + 1 - consumer + 2 - fuzz + pt - pi + wt - wi)) failed, ${js} skipped"
