@@ -784,12 +784,24 @@ ct2j_status ct2j_generate(ct2j_model *m, const ct2j_storage *features, size_t ba
             if (whisper_options.suppress_blank && !m->has_suppress_ids_begin)
                 fail(CT2J_ERR_INVALID_ARGUMENT, "config.json has no suppress_ids_begin, which suppress_blank needs");
             auto prompts = split_lists(prompt_ids, prompt_lengths, batch_size, m->vocabulary_size, "prompt");
+            const auto &vocabulary = static_cast<const ct2::models::WhisperModel &>(
+                                         *m->pool->get_first_replica().model()).get_vocabulary();
+            const size_t sot = vocabulary.bos_id(), no_timestamps = vocabulary.to_id("<|notimestamps|>");
             for (const auto &prompt : prompts) {
                 require(!prompt.empty(), "a prompt must not be empty");
-                // CTranslate2 throws only once the prompt's positions run past the embeddings.
-                require(prompt.size() <= kDecoderPositions,
-                        "prompt has " + std::to_string(prompt.size()) + " tokens, more than the decoder's " +
-                            std::to_string(kDecoderPositions) + " positions");
+                // CTranslate2 runs the tokens before the last task token (those up to the
+                // <|startoftranscript|> sequence) through the decoder at once and throws past its
+                // position embeddings; the tokens after it are a prefix that decoding cuts to
+                // max_length, so a long prefix is no error (faster-whisper relies on that).
+                const auto at = std::find(prompt.begin(), prompt.end(), sot);
+                require(at != prompt.end(), "prompt has no <|startoftranscript|> token");
+                auto end = at;
+                while (end != prompt.end() && *end >= sot && *end <= no_timestamps)
+                    ++end;
+                const size_t context = static_cast<size_t>(end - prompt.begin()) - 1;
+                require(context <= kDecoderPositions,
+                        "prompt has " + std::to_string(context) + " tokens before its last task token, more than the "
+                            "decoder's " + std::to_string(kDecoderPositions) + " positions");
             }
             auto futures = m->pool->generate(features->view, std::move(prompts), whisper_options);
             auto generation = std::make_unique<ct2j_generation>();

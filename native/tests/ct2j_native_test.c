@@ -122,16 +122,23 @@ static void test_model(const char *dir) {
                   CT2J_ERR_INVALID_ARGUMENT && strstr(ct2j_last_error(), "num_hypotheses") != NULL,
           "num_hypotheses 100000 refused: %s", ct2j_last_error());
     {
-        int32_t long_prompt[449];
-        long_prompt[0] = 50258;
-        long_prompt[1] = 50259;
-        long_prompt[2] = 50359;
-        for (int i = 3; i < 449; ++i)
+        /* <|startofprev|>, 447 previous-text tokens, sot, en, transcribe: 450 tokens before the task token. */
+        int32_t long_prompt[451];
+        long_prompt[0] = 50361; /* <|startofprev|> */
+        for (int i = 1; i < 448; ++i)
             long_prompt[i] = 440;
-        const size_t long_length = 449;
+        long_prompt[448] = 50258;
+        long_prompt[449] = 50259;
+        long_prompt[450] = 50359;
+        const size_t long_length = 451;
         CHECK(ct2j_generate(model, encoded, 1, long_prompt, &long_length, &options, &generation) ==
-                      CT2J_ERR_INVALID_ARGUMENT && strstr(ct2j_last_error(), "prompt has 449 tokens") != NULL,
+                      CT2J_ERR_INVALID_ARGUMENT && strstr(ct2j_last_error(), "prompt has 450 tokens") != NULL,
               "prompt past the decoder's positions refused: %s", ct2j_last_error());
+        const int32_t no_sot[] = {50259, 50359};
+        const size_t no_sot_length = 2;
+        CHECK(ct2j_generate(model, encoded, 1, no_sot, &no_sot_length, &options, &generation) ==
+                      CT2J_ERR_INVALID_ARGUMENT && strstr(ct2j_last_error(), "startoftranscript") != NULL,
+              "prompt without sot refused: %s", ct2j_last_error());
     }
 
     {
