@@ -685,15 +685,29 @@ ct2j_whisper_options ct2j_whisper_default_options(void) {
 } // extern "C"
 
 namespace {
+// Sanity maxima for generate. CTranslate2 gives every beam (and every sampled hypothesis) of every
+// batch item its own copy of the decoder state, the cross-attention keys and values over the
+// 1500 encoder frames included: about 48 MB a sequence for base in float32, 320 MB for large-v3
+// in float16. beam_size 10000 on a 3 s clip grew past 6 GB in a minute before any of it was used.
+// The maxima sit far above real use (faster-whisper's default is 5, batches of up to 64) and far
+// below the sizes that can only exhaust memory; callers that want tighter bounds (the CLI) add them.
+constexpr int32_t kMaxBeamSize = 256, kMaxHypotheses = 256;
+constexpr size_t kMaxBatchSize = 256, kMaxSequences = 2048; // batch x max(beam_size, num_hypotheses)
+constexpr size_t kDecoderPositions = 448;                   // Whisper's text context
+
 ct2::models::WhisperOptions to_options(const ct2j_whisper_options &o, size_t vocabulary_size) {
-    require(o.beam_size >= 1, "beam_size must be >= 1, got " + std::to_string(o.beam_size));
+    require(o.beam_size >= 1 && o.beam_size <= kMaxBeamSize, "beam_size must be in [1, " +
+                                                                 std::to_string(kMaxBeamSize) + "], got " +
+                                                                 std::to_string(o.beam_size));
     require(o.patience > 0, "patience must be > 0, got " + std::to_string(o.patience));
     require(o.repetition_penalty > 0, "repetition_penalty must be > 0, got " + std::to_string(o.repetition_penalty));
     require(o.no_repeat_ngram_size >= 0, "no_repeat_ngram_size must be >= 0");
     require(o.max_length >= 1 && o.max_length <= 448, "max_length must be in [1, 448], got " + std::to_string(o.max_length));
     require(o.sampling_topk >= 0, "sampling_topk must be >= 0");
     require(o.sampling_temperature >= 0, "sampling_temperature must be >= 0");
-    require(o.num_hypotheses >= 1, "num_hypotheses must be >= 1");
+    require(o.num_hypotheses >= 1 && o.num_hypotheses <= kMaxHypotheses,
+            "num_hypotheses must be in [1, " + std::to_string(kMaxHypotheses) + "], got " +
+                std::to_string(o.num_hypotheses));
     require(o.max_initial_timestamp_index >= 0, "max_initial_timestamp_index must be >= 0");
     require(o.suppress_tokens != nullptr || o.num_suppress_tokens == 0, "suppress_tokens must not be NULL");
     ct2::models::WhisperOptions w;
@@ -750,6 +764,13 @@ ct2j_status ct2j_generate(ct2j_model *m, const ct2j_storage *features, size_t ba
                         std::to_string(features->view.dim(0)));
             const ct2j_whisper_options o = options ? *options : ct2j_whisper_default_options();
             auto whisper_options = to_options(o, m->vocabulary_size);
+            require(batch_size <= kMaxBatchSize, "batch_size must be in [1, " + std::to_string(kMaxBatchSize) +
+                                                     "], got " + std::to_string(batch_size));
+            const size_t sequences = batch_size * std::max(whisper_options.beam_size, whisper_options.num_hypotheses);
+            require(sequences <= kMaxSequences,
+                    "batch_size x max(beam_size, num_hypotheses) must be at most " + std::to_string(kMaxSequences) +
+                        ", got " + std::to_string(batch_size) + " x " +
+                        std::to_string(std::max(whisper_options.beam_size, whisper_options.num_hypotheses)));
             const bool default_suppression = std::find(whisper_options.suppress_tokens.begin(),
                                                        whisper_options.suppress_tokens.end(),
                                                        -1) != whisper_options.suppress_tokens.end();
@@ -758,8 +779,25 @@ ct2j_status ct2j_generate(ct2j_model *m, const ct2j_storage *features, size_t ba
             if (whisper_options.suppress_blank && !m->has_suppress_ids_begin)
                 fail(CT2J_ERR_INVALID_ARGUMENT, "config.json has no suppress_ids_begin, which suppress_blank needs");
             auto prompts = split_lists(prompt_ids, prompt_lengths, batch_size, m->vocabulary_size, "prompt");
-            for (const auto &prompt : prompts)
+            const auto &vocabulary = static_cast<const ct2::models::WhisperModel &>(
+                                         *m->pool->get_first_replica().model()).get_vocabulary();
+            const size_t sot = vocabulary.bos_id(), no_timestamps = vocabulary.to_id("<|notimestamps|>");
+            for (const auto &prompt : prompts) {
                 require(!prompt.empty(), "a prompt must not be empty");
+                // CTranslate2 runs the tokens before the last task token (those up to the
+                // <|startoftranscript|> sequence) through the decoder at once and throws past its
+                // position embeddings; the tokens after it are a prefix that decoding cuts to
+                // max_length, so a long prefix is no error (faster-whisper relies on that).
+                const auto at = std::find(prompt.begin(), prompt.end(), sot);
+                require(at != prompt.end(), "prompt has no <|startoftranscript|> token");
+                auto end = at;
+                while (end != prompt.end() && *end >= sot && *end <= no_timestamps)
+                    ++end;
+                const size_t context = static_cast<size_t>(end - prompt.begin()) - 1;
+                require(context <= kDecoderPositions,
+                        "prompt has " + std::to_string(context) + " tokens before its last task token, more than the "
+                            "decoder's " + std::to_string(kDecoderPositions) + " positions");
+            }
             auto futures = m->pool->generate(features->view, std::move(prompts), whisper_options);
             auto generation = std::make_unique<ct2j_generation>();
             for (auto &future : futures) {

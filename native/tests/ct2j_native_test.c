@@ -108,6 +108,60 @@ static void test_model(const char *dir) {
     CHECK(!isnan(ct2j_generation_score(generation, 0, 0)), "score");
     ct2j_generation_free(generation);
 
+    /* Sanity maxima: each names its field; nothing is allocated for the refused call. */
+    ct2j_whisper_options huge = options;
+    huge.beam_size = 10000;
+    CHECK(ct2j_generate(model, encoded, 1, prompt, &prompt_length, &huge, &generation) ==
+                  CT2J_ERR_INVALID_ARGUMENT && strstr(ct2j_last_error(), "beam_size") != NULL &&
+              strstr(ct2j_last_error(), "10000") != NULL,
+          "beam_size 10000 refused: %s", ct2j_last_error());
+    huge = options;
+    huge.beam_size = 1;
+    huge.sampling_topk = 0;
+    huge.num_hypotheses = 100000;
+    CHECK(ct2j_generate(model, encoded, 1, prompt, &prompt_length, &huge, &generation) ==
+                  CT2J_ERR_INVALID_ARGUMENT && strstr(ct2j_last_error(), "num_hypotheses") != NULL,
+          "num_hypotheses 100000 refused: %s", ct2j_last_error());
+    {
+        /* <|startofprev|>, 447 previous-text tokens, sot, en, transcribe: 450 tokens before the task token. */
+        int32_t long_prompt[451];
+        long_prompt[0] = 50361; /* <|startofprev|> */
+        for (int i = 1; i < 448; ++i)
+            long_prompt[i] = 440;
+        long_prompt[448] = 50258;
+        long_prompt[449] = 50259;
+        long_prompt[450] = 50359;
+        const size_t long_length = 451;
+        CHECK(ct2j_generate(model, encoded, 1, long_prompt, &long_length, &options, &generation) ==
+                      CT2J_ERR_INVALID_ARGUMENT && strstr(ct2j_last_error(), "prompt has 450 tokens") != NULL,
+              "prompt past the decoder's positions refused: %s", ct2j_last_error());
+        const int32_t no_sot[] = {50259, 50359};
+        const size_t no_sot_length = 2;
+        CHECK(ct2j_generate(model, encoded, 1, no_sot, &no_sot_length, &options, &generation) ==
+                      CT2J_ERR_INVALID_ARGUMENT && strstr(ct2j_last_error(), "startoftranscript") != NULL,
+              "prompt without sot refused: %s", ct2j_last_error());
+    }
+
+    {
+        /* 257 one-frame items: refused before anything is encoded. */
+        float *tiny = calloc((size_t)(257 * 80), sizeof(float));
+        const int64_t tiny_shape[3] = {257, 80, 1};
+        ct2j_storage *batch = NULL;
+        CHECK(ct2j_storage_wrap_f32(tiny, 3, tiny_shape, &batch) == CT2J_OK, "wrap batch");
+        int32_t *prompts = malloc(257 * 3 * sizeof(int32_t));
+        size_t lengths[257];
+        for (int i = 0; i < 257; ++i) {
+            memcpy(prompts + 3 * i, prompt, sizeof(prompt));
+            lengths[i] = 3;
+        }
+        CHECK(ct2j_generate(model, batch, 257, prompts, lengths, &options, &generation) ==
+                      CT2J_ERR_INVALID_ARGUMENT && strstr(ct2j_last_error(), "batch_size") != NULL,
+              "batch of 257 refused: %s", ct2j_last_error());
+        free(prompts);
+        ct2j_storage_free(batch);
+        free(tiny);
+    }
+
     const int32_t bad_prompt[] = {50258, 999999};
     const size_t bad_length = 2;
     CHECK(ct2j_generate(model, encoded, 1, bad_prompt, &bad_length, &options, &generation) ==

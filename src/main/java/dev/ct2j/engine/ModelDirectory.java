@@ -50,7 +50,12 @@ public record ModelDirectory(Path path, Path modelBin, Path config, Path tokeniz
             throw new ModelFileException(config, "corrupt model file " + config + ": expected a JSON object");
         }
         Path tokenizer = requireFile(path, "tokenizer.json");
-        checkJsonSyntax(tokenizer);
+        checkJsonSyntax(tokenizer, JsonToken.START_OBJECT, "a JSON object");
+        // CTranslate2 reads it at load and reports its syntax errors as model.bin's.
+        Path vocabulary = path.resolve("vocabulary.json");
+        if (Files.exists(vocabulary)) {
+            checkJsonSyntax(requireFile(path, "vocabulary.json"), JsonToken.START_ARRAY, "a JSON list of tokens");
+        }
         Path preprocessor = path.resolve("preprocessor_config.json");
         Optional<JsonNode> preprocessorConfig = Optional.empty();
         if (Files.exists(preprocessor)) {
@@ -104,11 +109,12 @@ public record ModelDirectory(Path path, Path modelBin, Path config, Path tokeniz
         return e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
     }
 
-    // tokenizer.json is megabytes: stream through it to check the syntax without building a tree.
-    private static void checkJsonSyntax(Path file) {
+    // tokenizer.json and vocabulary.json are megabytes: stream through them to check the syntax
+    // without building a tree.
+    private static void checkJsonSyntax(Path file, JsonToken start, String what) {
         try (JsonParser parser = JSON.getFactory().createParser(file.toFile())) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                throw new ModelFileException(file, "corrupt model file " + file + ": expected a JSON object");
+            if (parser.nextToken() != start) {
+                throw new ModelFileException(file, "corrupt model file " + file + ": expected " + what);
             }
             parser.skipChildren();
             if (parser.nextToken() != null) {

@@ -247,6 +247,7 @@ public final class BatchedInferencePipeline {
                 List<Integer> prompt = WindowDecoding.getPrompt(tokenizer, previous, options.withoutTimestamps(),
                         null, options.hotwords());
                 int maxLength = WindowDecoding.maxLength(prompt.size(), options.maxNewTokens());
+                WindowDecoding.checkPromptFits(prompt, tokenizer);
                 List<List<Integer>> prompts = new ArrayList<>();
                 List<String> languages = new ArrayList<>();
                 if (options.multilingual()) {

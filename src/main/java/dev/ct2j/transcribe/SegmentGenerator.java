@@ -272,6 +272,7 @@ final class SegmentGenerator extends BufferedSegments {
     DecodeResult generateWithFallback(EncoderOutput encoderOutput, List<Integer> prompt) {
         int maxInitialTimestampIndex = (int) PyMath.round(options.maxInitialTimestamp() / WindowDecoding.TIME_PRECISION);
         int maxLength = WindowDecoding.maxLength(prompt.size(), options.maxNewTokens());
+        WindowDecoding.checkPromptFits(prompt, tokenizer);
         GenerationOptions common = GenerationOptions.builder()
                 .lengthPenalty((float) options.lengthPenalty())
                 .repetitionPenalty((float) options.repetitionPenalty())

@@ -152,6 +152,13 @@ public final class WhisperModel implements AutoCloseable {
         }
         JsonNode config = directory.preprocessorConfig().get();
         Path file = directory.path().resolve("preprocessor_config.json");
+        // A feature_size unlike model.bin's n_mels (encoder/conv1) would fail every encode; say so at load.
+        JsonNode featureSize = config.get("feature_size");
+        if (featureSize != null && !featureSize.isNull() && featureSize.canConvertToInt()
+                && featureSize.asInt() != modelMels) {
+            throw new ModelFileException(file, "invalid model file " + file + ": feature_size " + featureSize.asInt()
+                    + " does not match the model's " + modelMels + " mel bins (model.bin encoder/conv1)");
+        }
         try {
             return new FeatureExtractor(intField(config, "feature_size", 80, file),
                     intField(config, "sampling_rate", 16000, file), intField(config, "hop_length", 160, file),

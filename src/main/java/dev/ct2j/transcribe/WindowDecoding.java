@@ -86,6 +86,31 @@ final class WindowDecoding {
         return maxLength;
     }
 
+    /**
+     * Fails, as faster-whisper does, on a prompt CTranslate2 cannot start from, with a message that
+     * says why: it runs the tokens before the last task token (the previous text and hotwords, then
+     * the {@code <|startoftranscript|>} sequence) through the decoder at once and throws past its
+     * 448 position embeddings ("No position encodings are defined for positions >= 448"). get_prompt
+     * keeps up to 223 tokens of previous text (or initial_prompt) and 223 of hotwords, so only the
+     * two together get there; a long prefix comes after and is cut to max_length, which is no error.
+     */
+    static void checkPromptFits(List<Integer> prompt, WhisperTokenizer tokenizer) {
+        int end = prompt.indexOf(tokenizer.sot());
+        if (end < 0) {
+            return; // not a prompt get_prompt makes; the shim refuses it
+        }
+        while (end < prompt.size() && prompt.get(end) >= tokenizer.sot() && prompt.get(end) <= tokenizer.noTimestamps()) {
+            end++;
+        }
+        int context = end - 1;
+        if (context > MAX_LENGTH) {
+            throw new IllegalArgumentException("The prompt has " + context + " tokens before the transcription starts,"
+                    + " more than the " + MAX_LENGTH + " positions of the Whisper decoder: hotwords and the previous"
+                    + " text (initial_prompt included) keep up to " + (MAX_LENGTH / 2 - 1) + " tokens each; shorten"
+                    + " hotwords or initial_prompt.");
+        }
+    }
+
     static List<Integer> getPrompt(WhisperTokenizer tokenizer, List<Integer> previousTokens, boolean withoutTimestamps,
                                    String prefix, String hotwords) {
         List<Integer> prompt = new ArrayList<>();

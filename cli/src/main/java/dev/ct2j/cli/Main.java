@@ -16,6 +16,7 @@ import dev.ct2j.natives.NativeLibraryException;
 import dev.ct2j.tools.MemCheck;
 import dev.ct2j.transcribe.BatchedInferencePipeline;
 import dev.ct2j.transcribe.FasterWhisperKwargs;
+import dev.ct2j.transcribe.InputLimits;
 import dev.ct2j.transcribe.LanguageDetection;
 import dev.ct2j.transcribe.Segment;
 import dev.ct2j.transcribe.Transcription;
@@ -153,6 +154,12 @@ public final class Main {
                 description = "text, json (one document) or jsonl (a segment per line) (default: ${DEFAULT-VALUE}).")
         String outputFormat;
 
+        @Option(names = "--no-limits", description = "Lift the command line's limits: beam_size and best_of <= 16,"
+                + " --batch-size <= 64, <= 16 temperatures, initial_prompt, prefix and hotwords <= 223 tokens (what"
+                + " Whisper is given of them). The library, like faster-whisper, has none; the native layer's sanity"
+                + " maxima (beam_size <= 256, ...) stay.")
+        boolean noLimits;
+
         @Override
         public Integer call() throws Exception {
             String format = outputFormat.toLowerCase(Locale.ROOT);
@@ -175,10 +182,24 @@ public final class Main {
                 FasterWhisperKwargs.apply(builder, parseOptions(kwargs));
             }
             TranscriptionOptions options = builder.build();
+            InputLimits limits = noLimits ? null : InputLimits.defaults();
+            if (limits != null) {
+                limited(() -> limits.checkOptions(options, batchSize));
+            }
             float[] samples = AudioDecoder.decode(audio);
             PrintWriter out = new PrintWriter(System.out, true);
-            try (WhisperModel model = modelArgs.load();
-                 Transcription result = batchSize != null
+            try (WhisperModel model = modelArgs.load()) {
+                if (limits != null) {
+                    limited(() -> limits.checkPrompts(options, model.vocabulary(), batchSize != null));
+                }
+                print(model, samples, options, format, out);
+            }
+            return 0;
+        }
+
+        private void print(WhisperModel model, float[] samples, TranscriptionOptions options, String format,
+                           PrintWriter out) {
+            try (Transcription result = batchSize != null
                          ? new BatchedInferencePipeline(model).transcribe(samples, options, batchSize)
                          : model.transcribe(samples, options)) {
                 List<Segment> all = new ArrayList<>();
@@ -197,7 +218,14 @@ public final class Main {
                     out.println(TranscriptionJson.toJson(document));
                 }
             }
-            return 0;
+        }
+
+        private static void limited(Runnable check) {
+            try {
+                check.run();
+            } catch (InputLimits.LimitExceededException e) {
+                throw new IllegalArgumentException(e.getMessage() + "; --no-limits lifts the command line's limits", e);
+            }
         }
     }
 
