@@ -99,7 +99,7 @@ final class TranscribePartition implements MapPartitionsFunction<Row, Row> {
 
         Object[] transcribe(Row row) {
             if (row.isNullAt(inputIndex)) {
-                return fail(row, new IllegalArgumentException("the input column is null"));
+                return fail(row, new IllegalArgumentException("the input column is null"), null);
             }
             Path temp = null;
             try {
@@ -121,14 +121,14 @@ final class TranscribePartition implements MapPartitionsFunction<Row, Row> {
                     return TranscriptionRows.success(t.info(), segments);
                 }
             } catch (IOException e) {
-                return fail(row, new UncheckedIOException(e));
+                return fail(row, new UncheckedIOException(e), temp);
             } catch (RuntimeException e) {
                 if (model.isClosed()) {
                     // The executor is shutting down under us: not this file's fault. Failing the
                     // task lets Spark run it again elsewhere instead of recording a false error.
                     throw e;
                 }
-                return fail(row, e);
+                return fail(row, e, temp);
             } finally {
                 if (temp != null) {
                     try {
@@ -140,17 +140,32 @@ final class TranscribePartition implements MapPartitionsFunction<Row, Row> {
             }
         }
 
-        private Object[] fail(Row row, RuntimeException e) {
-            if (failOnError) {
-                throw new IllegalStateException("ct2j: cannot transcribe " + describe(row) + ": " + message(e), e);
+        private Object[] fail(Row row, RuntimeException e, Path temp) {
+            String message = message(e);
+            if (temp != null && pathIndex >= 0) {
+                // The decoder names the file it opened, our temporary copy; name the input instead,
+                // so the message reads as the library's does for that file.
+                message = message.replace(temp.toString(), describe(row));
             }
-            return TranscriptionRows.failure(message(e));
+            if (failOnError) {
+                throw new IllegalStateException("ct2j: cannot transcribe " + describe(row) + ": " + message, e);
+            }
+            return TranscriptionRows.failure(message);
         }
     }
 
+    // The input's name: binaryFile's path column (a file: URI shown as the local path it is).
     private String describe(Row row) {
         if (pathIndex >= 0 && !row.isNullAt(pathIndex)) {
-            return String.valueOf(row.get(pathIndex));
+            String path = String.valueOf(row.get(pathIndex));
+            if (path.startsWith("file:")) {
+                try {
+                    return Path.of(URI.create(path)).toString();
+                } catch (IllegalArgumentException notAFileUri) {
+                    return path;
+                }
+            }
+            return path;
         }
         return binary ? "an input row" : String.valueOf(row.get(inputIndex));
     }

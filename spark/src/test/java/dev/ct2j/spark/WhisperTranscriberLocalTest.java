@@ -80,7 +80,7 @@ class WhisperTranscriberLocalTest {
         assertEquals(1, modelOptions.intraThreads());
         TranscriptionOptions options = TranscriptionOptions.builder().wordTimestamps(true).build();
         assertEquals(options, stage.transcriptionOptions());
-        Map<String, SparkTestSupport.Expected> expected = SparkTestSupport.library(corpus, modelOptions, options);
+        Map<String, SparkTestSupport.Expected> expected = SparkTestSupport.library(corpus, SparkTestSupport.names(), modelOptions, options);
 
         Map<String, Row> byName = new HashMap<>();
         for (Row row : rows) {
