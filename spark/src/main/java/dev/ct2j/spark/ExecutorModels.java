@@ -90,7 +90,7 @@ public final class ExecutorModels {
         WhisperModel model = WhisperModel.load(name, options, LifetimeOptions.builder().listener(listener).build());
         record("load model=" + name + " compute_type=" + options.computeType() + " inter_threads="
                 + options.interThreads() + " intra_threads=" + options.intraThreads() + " ms="
-                + (System.nanoTime() - start) / 1_000_000);
+                + (System.nanoTime() - start) / 1_000_000 + " " + memory());
         return model;
     }
 
@@ -107,7 +107,9 @@ public final class ExecutorModels {
         if (managers.isEmpty()) {
             return;
         }
-        record("close-all via=" + via + " managers=" + managers.size());
+        // The peak RSS here is the executor's sizing figure: weights plus the workspace of every
+        // task that ran, plus the JVM (docs/spark.md).
+        record("close-all via=" + via + " managers=" + managers.size() + " " + memory());
         for (ModelManager manager : managers) {
             try {
                 manager.close();
@@ -125,6 +127,24 @@ public final class ExecutorModels {
             n += manager.loadedModels().size();
         }
         return n;
+    }
+
+    // Linux's view of this process: resident now and at its peak (VmRSS, VmHWM), in MB.
+    static String memory() {
+        try {
+            String rss = "?";
+            String hwm = "?";
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    rss = String.valueOf(Long.parseLong(line.replaceAll("\\D", "")) / 1024);
+                } else if (line.startsWith("VmHWM:")) {
+                    hwm = String.valueOf(Long.parseLong(line.replaceAll("\\D", "")) / 1024);
+                }
+            }
+            return "rss_mb=" + rss + " peak_rss_mb=" + hwm;
+        } catch (IOException | RuntimeException e) {
+            return "rss_mb=? peak_rss_mb=?"; // not Linux: the figure is optional
+        }
     }
 
     private static Duration idleTimeout() {

@@ -57,8 +57,7 @@ class WhisperTranscriberClusterTest {
                 .config("spark.executorEnv.MALLOC_ARENA_MAX", "2")
                 .config("spark.plugins", Ct2jSparkPlugin.class.getName())
                 .config(ExecutorModels.LIFECYCLE_LOG, lifecycle.toString())
-                .config("spark.sql.files.maxPartitionBytes", "1")
-                .config("spark.sql.files.openCostInBytes", "1")
+                .config("spark.sql.files.openCostInBytes", "1g")
                 .getOrCreate();
         List<String> names = List.of("jfk.flac", "hotwords.mp3", "stereo_diarization.wav", SparkTestSupport.CORRUPT);
         WhisperTranscriber stage = new WhisperTranscriber().setModel(TestSupport.modelDir().toString()).setBeamSize(1);

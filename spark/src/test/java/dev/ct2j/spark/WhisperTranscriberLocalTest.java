@@ -46,9 +46,9 @@ class WhisperTranscriberLocalTest {
                 .config("spark.ui.enabled", "false")
                 .config("spark.plugins", Ct2jSparkPlugin.class.getName())
                 .config(ExecutorModels.LIFECYCLE_LOG, lifecycle.toString())
-                // One file per partition (binaryFile files are never split), so both task slots work.
-                .config("spark.sql.files.maxPartitionBytes", "1")
-                .config("spark.sql.files.openCostInBytes", "1")
+                // One file per partition (each file "costs" more than a partition holds), so both
+                // task slots work; maxPartitionBytes=1 would do it too but cut Parquet into bytes.
+                .config("spark.sql.files.openCostInBytes", "1g")
                 .getOrCreate();
     }
 
@@ -59,9 +59,12 @@ class WhisperTranscriberLocalTest {
         }
     }
 
+    // Greedy decoding keeps the minute of multilingual audio affordable in CI; the comparison is
+    // as strict as with beams, since both sides run the same decoder.
     static WhisperTranscriber transcriber() {
         return new WhisperTranscriber()
                 .setModel(TestSupport.modelDir().toString())
+                .setBeamSize(1)
                 .setWordTimestamps(true);
     }
 
@@ -78,7 +81,7 @@ class WhisperTranscriberLocalTest {
         ModelOptions modelOptions = stage.modelOptions(spark.sparkContext().getConf(), "driver");
         assertEquals(2, modelOptions.interThreads());
         assertEquals(1, modelOptions.intraThreads());
-        TranscriptionOptions options = TranscriptionOptions.builder().wordTimestamps(true).build();
+        TranscriptionOptions options = TranscriptionOptions.builder().beamSize(1).wordTimestamps(true).build();
         assertEquals(options, stage.transcriptionOptions());
         Map<String, SparkTestSupport.Expected> expected = SparkTestSupport.library(corpus, SparkTestSupport.names(), modelOptions, options);
 
@@ -102,7 +105,8 @@ class WhisperTranscriberLocalTest {
             String name = SparkTestSupport.fileName(row);
             SparkTestSupport.assertRowMatches(expected.get(name), row, name + " (parquet)");
         }
-        assertEquals(out.schema(), spark.read().parquet(parquet.toString()).schema());
+        // Parquet reads every column back as nullable; names and types must be the same.
+        assertEquals(out.schema().catalogString(), spark.read().parquet(parquet.toString()).schema().catalogString());
         out.unpersist();
 
         // One model in this JVM, loaded once by the first of the two task threads.
@@ -116,7 +120,7 @@ class WhisperTranscriberLocalTest {
         Dataset<Row> paths = spark.createDataset(
                 List.of(corpus.resolve("jfk.flac").toString(), corpus.resolve(SparkTestSupport.CORRUPT).toUri().toString()),
                 org.apache.spark.sql.Encoders.STRING()).toDF("audio");
-        WhisperTranscriber stage = transcriber().setInputCol("audio").setBeamSize(1).setWordTimestamps(false);
+        WhisperTranscriber stage = transcriber().setInputCol("audio").setWordTimestamps(false);
         List<Row> rows = stage.transform(paths).collectAsList();
         assertEquals("en", rows.get(0).getAs("language"));
         assertTrue(rows.get(0).<String>getAs("error") == null, String.valueOf(rows.get(0)));
