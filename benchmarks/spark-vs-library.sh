@@ -19,12 +19,16 @@ mkdir -p "$BENCH"
 LONG="$BENCH/long-10min.flac"
 [ -f "$LONG" ] || "$ROOT/benchmarks/make-long-audio.sh" 10 "$LONG" >/dev/null
 if [ ! -d "$BENCH/corpus" ]; then
-  mkdir -p "$BENCH/corpus.tmp"
-  ffmpeg -v error -i "$LONG" -f segment -segment_time 60 -c:a flac "$BENCH/corpus.tmp/part-%02d.flac"
+  # Ten exact minutes by seeking (the segment muxer leaves a last file with no samples).
+  rm -rf "$BENCH/corpus.tmp"; mkdir -p "$BENCH/corpus.tmp"
+  for i in 0 1 2 3 4 5 6 7 8 9; do
+    ffmpeg -v error -ss $((i * 60)) -t 60 -i "$LONG" -c:a flac "$BENCH/corpus.tmp/part-0$i.flac"
+  done
   mv "$BENCH/corpus.tmp" "$BENCH/corpus"
 fi
 FILES=("$BENCH"/corpus/*.flac)
-echo "corpus: ${#FILES[@]} files, $(ffprobe -v error -show_entries format=duration -of csv=p=0 "$LONG") s"
+total=0; for f in "${FILES[@]}"; do total=$(echo "$total + $(ffprobe -v error -show_entries format=duration -of csv=p=0 "$f")" | bc -l); done
+echo "corpus: ${#FILES[@]} files, $total s"
 
 # ---- Spark: a SPARK_HOME of Spark's own jars only --------------------------------------------
 [ -f "$ROOT/spark/target/spark-classpath.txt" ] || "$ROOT/spark/run" --help >/dev/null

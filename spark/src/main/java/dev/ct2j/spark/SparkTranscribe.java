@@ -96,8 +96,12 @@ public final class SparkTranscribe implements Callable<Integer> {
     static int run(String... args) {
         CommandLine cli = new CommandLine(new SparkTranscribe());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            commandLine.getErr().println("spark-transcribe: error: " + TranscribePartition.message(rootCause(e)));
-            return e instanceof IllegalArgumentException ? EXIT_BAD_INPUT : 1;
+            // Bad arguments read as the ct2j CLI's do; a failed job names the root cause's class,
+            // which is what tells a user whether it was the model, the cluster or a file.
+            boolean badInput = e instanceof IllegalArgumentException;
+            commandLine.getErr().println("spark-transcribe: error: "
+                    + (badInput ? e.getMessage() : TranscribePartition.message(rootCause(e))));
+            return badInput ? EXIT_BAD_INPUT : 1;
         });
         cli.setParameterExceptionHandler((e, args1) -> {
             e.getCommandLine().getErr().println("spark-transcribe: error: " + e.getMessage());
@@ -111,7 +115,7 @@ public final class SparkTranscribe implements Callable<Integer> {
         while (cause.getCause() != null && cause.getCause() != cause) {
             cause = cause.getCause();
         }
-        return e instanceof IllegalArgumentException ? e : cause;
+        return cause;
     }
 
     /** The stage the options describe (validated before any Spark work starts). */
