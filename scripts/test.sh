@@ -27,6 +27,10 @@ cp -r tools/target/surefire-reports build/surefire/tools
 ./mvnw -B -f cli/pom.xml package -Dct2j.model.dir="$MODEL_DIR" "$@"
 cp -r cli/target/surefire-reports build/surefire/cli
 
+echo "== ct2j-spark: local[2], local-cluster (executor JVMs) and Parquet, on dev.ct2j:ct2j by its coordinates"
+./mvnw -B -f spark/pom.xml verify -Dct2j.model.dir="$MODEL_DIR" "$@"
+cp -r spark/target/surefire-reports build/surefire/spark
+
 echo "== the consumer example: dev.ct2j:ct2j by its coordinates, in a JVM with an empty home"
 examples/maven-consumer/check.sh "$MODEL_DIR" "$ROOT/../shared/data/jfk.flac" | tee build/consumer.log
 
