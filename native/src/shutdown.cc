@@ -14,10 +14,15 @@
 // destructors) in reverse order of registration, so ours must be registered after the statics
 // it has to pre-empt. Statics at namespace scope in libctranslate2 are constructed before this
 // library's constructor runs (it depends on libctranslate2), so the registration at load covers
-// them; function-local ones are constructed on first use, inside a call. Hence the handler is
-// registered again after completed calls (every one of the first kEveryCall, then at most once
-// per kInterval, up to kMaxRegistrations, since glibc never frees an entry: 32 bytes each), and
-// once more by ct2j_shutdown_begin, which the JVM's shutdown hook calls right before exit().
+// them; function-local ones are constructed on first use, inside a call, and some only in the
+// middle of one (oneDNN builds its small-N SGEMM kernels at the first decoding step of the first
+// generate, seen with gdb on __cxa_atexit). Hence the handler is registered again:
+//  - after completed calls (every one of the first kEveryCall, then at most once per kInterval);
+//  - by a keeper thread, every kBusyPeriod while calls are in flight, so that a static built in
+//    the middle of a call is pre-empted within that period (Runtime.halt runs no JVM hook);
+// both up to kMaxRegistrations in all, since glibc never frees an entry (32 bytes each);
+//  - after ct2j_shutdown_begin (the JVM's shutdown hook, before exit()): at once, then every
+//    kExitingPeriod while calls are in flight, for at most kExitingFor, whatever the cap.
 
 #include "internal.h"
 
@@ -27,6 +32,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <new>
+#include <thread>
+
+#include <pthread.h>
 
 #include <unistd.h>
 
@@ -39,7 +48,10 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int64_t kEveryCall = 1024;
 constexpr auto kInterval = std::chrono::seconds(1);
-constexpr int64_t kMaxRegistrations = 65536;
+constexpr auto kBusyPeriod = std::chrono::milliseconds(250);
+constexpr int64_t kMaxRegistrations = 131072; // 4 MiB of glibc's list at most
+constexpr auto kExitingPeriod = std::chrono::milliseconds(1);
+constexpr auto kExitingFor = std::chrono::seconds(60);
 
 // Allocated once and never destroyed: exit() may run static destructors while calls still
 // count themselves out here.
@@ -51,6 +63,11 @@ struct State {
     std::mutex register_mutex;
     std::atomic<int64_t> registrations{0};
     std::atomic<int64_t> last_registration{0}; // Clock ticks
+    // The keeper thread: sleeps on `busy` while no call is in flight.
+    std::mutex keeper_mutex;
+    std::condition_variable busy;
+    bool keeper_started = false;
+    bool exiting = false; // ct2j_shutdown_begin was called
 };
 
 State &state() {
@@ -92,12 +109,66 @@ void register_after_call() noexcept {
     register_handler();
 }
 
-__attribute__((constructor)) void register_at_load() { register_handler(); }
+void keeper() {
+    State &s = state();
+    std::unique_lock<std::mutex> lock(s.keeper_mutex);
+    Clock::time_point exiting_until{};
+    for (;;) {
+        s.busy.wait(lock, [&] { return s.in_flight.load() > 0; });
+        if (s.exiting) {
+            if (exiting_until == Clock::time_point{})
+                exiting_until = Clock::now() + kExitingFor;
+            if (Clock::now() > exiting_until)
+                return; // the process should be long gone; stop adding entries
+            lock.unlock();
+            register_handler();
+            lock.lock();
+            s.busy.wait_for(lock, kExitingPeriod);
+        } else {
+            s.busy.wait_for(lock, kBusyPeriod, [&] { return s.exiting; });
+            if (!s.exiting && s.in_flight.load() > 0 && s.registrations.load() < kMaxRegistrations) {
+                lock.unlock();
+                register_handler();
+                lock.lock();
+            }
+        }
+    }
+}
+
+// Starts the keeper on the first call (not at load: a process that never calls needs none).
+void wake_keeper() noexcept {
+    State &s = state();
+    try {
+        std::lock_guard<std::mutex> lock(s.keeper_mutex);
+        if (!s.keeper_started) {
+            std::thread(keeper).detach();
+            s.keeper_started = true;
+        }
+        s.busy.notify_all();
+    } catch (...) {
+        // No thread: the registrations after calls and at shutdown still apply.
+    }
+}
+
+void forget_keeper_in_child() {
+    // fork() copies only the calling thread: a child starts its own keeper on its first call.
+    new (&state().keeper_mutex) std::mutex();
+    new (&state().busy) std::condition_variable();
+    state().keeper_started = false;
+}
+
+__attribute__((constructor)) void register_at_load() {
+    register_handler();
+    pthread_atfork(nullptr, nullptr, forget_keeper_in_child);
+}
 } // namespace
 
 namespace ct2j_internal {
 
-void call_started() noexcept { state().in_flight.fetch_add(1); }
+void call_started() noexcept {
+    if (state().in_flight.fetch_add(1) == 0)
+        wake_keeper();
+}
 
 void call_finished() noexcept {
     State &s = state();
@@ -115,7 +186,16 @@ extern "C" {
 
 int32_t ct2j_calls_in_flight(void) { return state().in_flight.load(); }
 
-void ct2j_shutdown_begin(void) { register_handler(); }
+void ct2j_shutdown_begin(void) {
+    register_handler();
+    State &s = state();
+    {
+        std::lock_guard<std::mutex> lock(s.keeper_mutex);
+        s.exiting = true;
+    }
+    if (s.in_flight.load() > 0)
+        wake_keeper();
+}
 
 int32_t ct2j_shutdown_wait(int64_t timeout_ms) {
     State &s = state();

@@ -3,7 +3,6 @@ package dev.ct2j.natives;
 import dev.ct2j.bindings.ct2j_h;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -120,32 +119,28 @@ public final class NativeShutdown {
         ct2j_h.ct2j_shutdown_begin();
         long timeoutMillis = timeoutMillis();
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-        int running = ct2j_h.ct2j_calls_in_flight();
-        if (running > 0) {
-            running = ct2j_h.ct2j_shutdown_wait(timeoutMillis);
+        if (ct2j_h.ct2j_calls_in_flight() > 0) {
+            ct2j_h.ct2j_shutdown_wait(timeoutMillis);
         }
-        List<Registration> registrations = new ArrayList<>(LIVE);
-        int left = 0;
-        for (Registration registration : registrations) {
+        for (Registration registration : new ArrayList<>(LIVE)) {
             Object owner = registration.owner.get();
             if (owner == null) {
                 continue;
             }
             try {
-                // What is left of the bound; an owner with no call in flight closes at once.
-                if (!registration.close.close(owner, Math.max(0, deadline - System.nanoTime()))) {
-                    left++;
-                }
+                // What is left of the bound; an owner with no call in flight closes at once, one
+                // still in a call (a call that entered just before the flag was set) is not freed.
+                registration.close.close(owner, Math.max(0, deadline - System.nanoTime()));
             } catch (RuntimeException | Error e) {
-                left++;
                 LOG.log(System.Logger.Level.DEBUG, "closing at shutdown failed", e);
             }
         }
-        if (running > 0 || left > 0) {
+        int running = ct2j_h.ct2j_calls_in_flight();
+        if (running > 0) {
             // Stderr, not the logger: the logging framework may already be shut down by its own hook.
             System.err.println("ct2j: exiting with " + running + " native call(s) still running after "
-                    + timeoutMillis + " ms (CTranslate2 cannot stop a generation mid-window); " + left
-                    + " model(s) left to the process exit");
+                    + timeoutMillis + " ms (CTranslate2 cannot stop a generation mid-window); the models they"
+                    + " use were not freed");
         }
     }
 }
