@@ -47,9 +47,10 @@ public final class ExitDuringGenerationProbe {
             public void close() {}
         });
 
+        NativeLibrary.ensureLoaded();
+        slowExitHandler(); // before the model load: loading packs the weights with oneDNN's GEMM kernels
         WhisperModel model = WhisperModel.load(args[1], ModelOptions.builder().device(Device.CPU)
                 .computeType("int8").intraThreads(2).build());
-        slowExitHandler();
         // patience 1000: no beam is ever done, so every window decodes to its maximum length.
         TranscriptionOptions options = TranscriptionOptions.builder().language("en").beamSize(5).patience(1000)
                 .temperatures(java.util.List.of(0.0)).build();
@@ -68,6 +69,16 @@ public final class ExitDuringGenerationProbe {
             System.out.println("no generate started");
             Runtime.getRuntime().halt(97);
         }
+        // The log line comes just before the downcall (whose first use links a stub first): wait
+        // until CTranslate2's pool runs the job, so that the exit meets a running generation.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (model.engine().activeBatches() == 0) {
+            if (System.nanoTime() > deadline) {
+                System.out.println("the generate never reached CTranslate2's pool");
+                Runtime.getRuntime().halt(98);
+            }
+            Thread.sleep(1);
+        }
         System.out.println("generating");
         System.out.flush();
         if (mode.equals("halt")) {
@@ -78,8 +89,8 @@ public final class ExitDuringGenerationProbe {
     }
 
     /**
-     * Registers libc's {@code sleep} as an on_exit handler, before the first encode builds
-     * oneDNN's JIT kernels: exit handlers run last-registered first, so it runs after the
+     * Registers libc's {@code sleep} as an on_exit handler, before anything builds oneDNN's JIT
+     * kernels (the model load packs weights with them, the first encode and generate add more): exit handlers run last-registered first, so it runs after the
      * kernels' destructors unmapped their code and keeps the process alive (sleep(status): 3 s)
      * while the generation's worker threads still run that code. A crash, where the exit path
      * is unsafe, then shows every time rather than by chance. on_exit passes (status, arg);

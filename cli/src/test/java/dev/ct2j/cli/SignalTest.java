@@ -51,6 +51,7 @@ class SignalTest {
                 """);
 
         List<String> timings = new ArrayList<>();
+        int inFlightAtExit = 0;
         for (int round = 0; round < ROUNDS; round++) {
             boolean interrupt = round % 4 == 3; // 5 rounds of Ctrl-C, 15 of SIGTERM
             Round r = round(launcher, audio, work, cache, logging, interrupt ? "INT" : "TERM");
@@ -62,15 +63,21 @@ class SignalTest {
             assertEquals(interrupt ? 130 : 143, r.exit, where);
             assertEquals("", r.out, "stdout stays clean; " + where);
             // The generate was still running when the JVM exited: the native exit handler ended it.
-            assertTrue(r.err.contains("ct2j: exiting with 1 native call(s) still running after "
-                    + HOOK_TIMEOUT_MILLIS + " ms"), where);
+            // (The log line comes just before the downcall; under load the hook can win that race,
+            // and the generate is then refused or found not yet native: counted, not required.)
+            if (r.err.contains("ct2j: exiting with 1 native call(s) still running after " + HOOK_TIMEOUT_MILLIS
+                    + " ms")) {
+                inFlightAtExit++;
+            }
             assertTrue(r.exitMillis < 30_000, "exited " + r.exitMillis + " ms after the signal; " + where);
             timings.add(r.exitMillis + " ms");
         }
         try (var left = Files.list(work)) {
             assertEquals(List.of(), left.toList(), "no hs_err file in the working directory");
         }
-        System.out.println("signal to exit, per round: " + timings);
+        System.out.println("signal to exit, per round: " + timings + "; a generate in flight at exit in "
+                + inFlightAtExit + " of " + ROUNDS + " rounds");
+        assertTrue(inFlightAtExit >= ROUNDS / 2, "most rounds must exit with the generate running: " + inFlightAtExit);
     }
 
     private record Round(int exit, String out, String err, long exitMillis) {}
@@ -114,7 +121,13 @@ class SignalTest {
                 }
             }
         });
-        boolean started = generating.await(180, TimeUnit.SECONDS);
+        // Until the generate starts, or the JVM ends without one (an error: no point waiting on).
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        boolean started = false;
+        while (!started && p.isAlive() && System.nanoTime() < deadline) {
+            started = generating.await(200, TimeUnit.MILLISECONDS);
+        }
+        started = started || generating.getCount() == 0;
         if (!started) {
             p.destroyForcibly();
         }
