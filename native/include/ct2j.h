@@ -28,7 +28,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature or struct layout changes; the Java side refuses a mismatch. */
-#define CT2J_ABI_VERSION 2
+#define CT2J_ABI_VERSION 3
 
 typedef enum ct2j_status {
     CT2J_OK = 0,
@@ -81,6 +81,26 @@ CT2J_API int32_t ct2j_cuda_device_count(void);
 /* Free and total memory of a CUDA device, in bytes. CT2J_ERR_UNSUPPORTED without CUDA. */
 CT2J_API ct2j_status ct2j_cuda_memory_info(int32_t device_index, uint64_t *free_bytes,
                                            uint64_t *total_bytes);
+
+/* ---- process exit --------------------------------------------------------------------------
+ * CTranslate2 cannot stop a call that runs (Whisper's generate takes no step callback), and its
+ * static destructors (oneDNN's JIT kernels among them) unmap code that the call's worker threads
+ * still execute: exit() during a call crashes the process. So the library registers an exit
+ * handler (glibc on_exit): when calls are still in flight at exit(), it flushes stdio and ends
+ * the process with _exit(status), keeping the status and skipping the static destructors. The
+ * handler is registered when the library loads, again after completed calls (a static that a
+ * call constructs lazily is destroyed before any handler registered earlier; see shutdown.cc),
+ * and by ct2j_shutdown_begin. With no call in flight, exit() runs as usual. */
+
+/* Calls into this library (every function returning ct2j_status) running now, on all threads. */
+CT2J_API int32_t ct2j_calls_in_flight(void);
+/* The process is about to exit (a JVM shutdown hook calls it): registers the exit handler once
+ * more, so that it runs before every static destructor registered so far. Idempotent in effect;
+ * calls keep working. Thread-safe. */
+CT2J_API void ct2j_shutdown_begin(void);
+/* Waits until no call is in flight or timeout_ms milliseconds have passed (0: do not wait);
+ * returns the number of calls still in flight. Thread-safe. */
+CT2J_API int32_t ct2j_shutdown_wait(int64_t timeout_ms);
 
 /* ---- model -------------------------------------------------------------------------------- */
 

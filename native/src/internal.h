@@ -37,8 +37,21 @@ inline ct2j_status classify(const std::string &message, ct2j_status fallback) {
     return fallback;
 }
 
+// Every entry point's call is counted (shutdown.cc): exit() while one runs must not run the
+// static destructors that CTranslate2's worker threads still depend on.
+void call_started() noexcept;
+void call_finished() noexcept;
+
+struct CallScope {
+    CallScope() noexcept { call_started(); }
+    ~CallScope() { call_finished(); }
+    CallScope(const CallScope &) = delete;
+    CallScope &operator=(const CallScope &) = delete;
+};
+
 // Runs an entry point's body, turning any exception into a status and a message.
 template <typename F> ct2j_status guard(F &&body) {
+    const CallScope counted;
     try {
         last_error.clear();
         body();

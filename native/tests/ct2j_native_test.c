@@ -3,10 +3,13 @@
  * Features are synthetic here: numeric parity is the Java tests' job; this checks lifetimes,
  * error paths and that every handle is freed. */
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "ct2j.h"
 
@@ -243,6 +246,70 @@ static ct2j_status load_with_config(const char *model_bin, size_t model_size, co
 
 /* config.json values CTranslate2 uses unchecked are refused at load, naming field and value;
  * fields it would read when absent (undefined behaviour) fail the call that needs them. */
+/* exit() while a generate runs: without the shim's exit handler, the static destructors that
+ * exit() runs (oneDNN's JIT kernels) unmap code the generation's worker threads execute, and they
+ * crash. The child registers a slow exit handler before any GEMM, so that it runs after those
+ * destructors and gives the workers time to hit the unmapped code: a crash then shows every
+ * time, not by chance. With the handler, exit() ends with _exit(3) first. Must run before any
+ * other test encodes (the kernels are built on first use and inherited by a forked child). */
+static ct2j_model *exit_model;
+static ct2j_storage *exit_encoded;
+
+static void *exit_generate(void *arg) {
+    (void)arg;
+    const int32_t prompt[] = {50258, 50259, 50359};
+    const size_t length = 3;
+    ct2j_whisper_options options = ct2j_whisper_default_options();
+    options.patience = 1000; /* no beam finishes early: the call decodes to max_length */
+    ct2j_generation *generation = NULL;
+    ct2j_generate(exit_model, exit_encoded, 1, prompt, &length, &options, &generation);
+    return NULL;
+}
+
+static void slow_exit(int status, void *arg) {
+    (void)status;
+    (void)arg;
+    sleep(2);
+}
+
+static void test_exit_during_generate(const char *dir) {
+    fflush(NULL);
+    const pid_t child = fork();
+    if (child == 0) {
+        on_exit(slow_exit, NULL);
+        ct2j_model_params params = ct2j_model_default_params();
+        params.compute_type = "int8";
+        params.intra_threads = 2;
+        if (ct2j_model_load(dir, &params, &exit_model) != CT2J_OK)
+            _exit(90);
+        static float mel[80 * 3000];
+        for (int i = 0; i < 80 * 3000; i++)
+            mel[i] = -0.5f + 0.1f * sinf((float)i * 0.01f);
+        const int64_t shape[3] = {1, 80, 3000};
+        ct2j_storage *features = NULL;
+        if (ct2j_storage_wrap_f32(mel, 3, shape, &features) != CT2J_OK ||
+            ct2j_encode(exit_model, features, false, &exit_encoded) != CT2J_OK)
+            _exit(91);
+        pthread_t thread;
+        if (pthread_create(&thread, NULL, exit_generate, NULL) != 0)
+            _exit(92);
+        for (int waited = 0; ct2j_calls_in_flight() == 0; waited++) {
+            if (waited > 60000)
+                _exit(93);
+            usleep(1000); /* polls the shim's own count: the generate has entered when it is 1 */
+        }
+        usleep(100000); /* into the decoding loop, past the prompt */
+        exit(3);
+    }
+    int status = 0;
+    CHECK(child > 0 && waitpid(child, &status, 0) == child, "fork and wait");
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 3,
+          "exit(3) during a generate ends with status 3, got %s %d",
+          WIFSIGNALED(status) ? "signal" : "exit code", WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    CHECK(ct2j_calls_in_flight() == 0, "no call in flight in the parent");
+    CHECK(ct2j_shutdown_wait(10) == 0, "shutdown_wait returns at once when idle");
+}
+
 static void test_bad_config(const char *dir) {
     size_t model_size = 0, vocabulary_size = 0;
     char *model_bin = NULL, *vocabulary = NULL;
@@ -381,6 +448,7 @@ int main(void) {
         return 2;
     }
     test_library();
+    test_exit_during_generate(dir); /* first: see its comment */
     test_audio(audio);
     test_model(dir);
     test_bad_config(dir);

@@ -2,6 +2,7 @@ package dev.ct2j.audio;
 
 import dev.ct2j.bindings.ct2j_h;
 import dev.ct2j.natives.NativeLibrary;
+import dev.ct2j.natives.NativeShutdown;
 import dev.ct2j.natives.NativeStrings;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -43,6 +44,7 @@ public final class AudioDecoder {
             throw new IllegalArgumentException("sample rate must be in [1000, 384000], got " + sampleRate);
         }
         NativeLibrary.ensureLoaded();
+        NativeShutdown.ensureRunning();
         Path path = file.toAbsolutePath();
         try (Arena call = Arena.ofConfined()) {
             MemorySegment out = call.allocate(ValueLayout.ADDRESS);

@@ -5,6 +5,7 @@ import dev.ct2j.bindings.ct2j_model_params;
 import dev.ct2j.bindings.ct2j_whisper_options;
 import dev.ct2j.natives.NativeLibrary;
 import dev.ct2j.natives.NativeResource;
+import dev.ct2j.natives.NativeShutdown;
 import dev.ct2j.natives.NativeStrings;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -57,7 +58,11 @@ public final class WhisperEngine extends NativeResource {
         this.device = ct2j_h.ct2j_model_device(handle) == ct2j_h.CT2J_DEVICE_CUDA() ? Device.CUDA : Device.CPU;
         this.computeType = NativeStrings.read(ct2j_h.ct2j_model_compute_type(handle));
         this.numReplicas = ct2j_h.ct2j_model_num_replicas(handle);
+        // The JVM's shutdown hook closes the engines still open (bounded: see NativeShutdown).
+        this.shutdownRegistration = NativeShutdown.register(this, WhisperEngine::closeForShutdown);
     }
+
+    private final NativeShutdown.Registration shutdownRegistration;
 
     /** Loads a model directory (validated file by file first). */
     public static WhisperEngine load(Path directory, ModelOptions options) {
@@ -66,6 +71,7 @@ public final class WhisperEngine extends NativeResource {
 
     public static WhisperEngine load(ModelDirectory model, ModelOptions options) {
         NativeLibrary.ensureLoaded();
+        NativeShutdown.ensureRunning();
         try (Arena call = Arena.ofConfined()) {
             MemorySegment out = call.allocate(ValueLayout.ADDRESS);
             int status = ct2j_h.ct2j_model_load(call.allocateFrom(model.path().toString()), params(call, options), out);
@@ -89,6 +95,7 @@ public final class WhisperEngine extends NativeResource {
             throw new IllegalArgumentException("model files must include model.bin, got " + files.keySet());
         }
         NativeLibrary.ensureLoaded();
+        NativeShutdown.ensureRunning();
         try (Arena call = Arena.ofConfined()) {
             int n = files.size();
             MemorySegment names = call.allocate(ValueLayout.ADDRESS, n);
@@ -394,6 +401,7 @@ public final class WhisperEngine extends NativeResource {
 
     @Override
     protected void beforeFree() {
+        shutdownRegistration.remove();
         java.util.List<EncoderOutput> outputs;
         synchronized (liveOutputs) {
             outputs = java.util.List.copyOf(liveOutputs);

@@ -15,11 +15,13 @@ package dev.ct2j.lifetime;
  *   <li>{@link #close()}: refuse new calls, without waiting.
  *   <li>{@link #runIfIdle(Runnable)}: run something only if no call is in flight, holding new calls
  *       off meanwhile (an idle unload that must never run under a call).
+ *   <li>{@link #closeAndAwait(long)}: refuse new calls and wait a bounded time (the JVM's shutdown
+ *       hook, which must not hang on a call that CTranslate2 cannot stop).
  * </ul>
  *
  * <p>A call after close throws {@link IllegalStateException} with the guard's closed message.
  * Waits are uninterruptible (the interrupt status is kept): giving up would free memory under a
- * running call.
+ * running call. The bounded wait gives up by telling its caller not to free.
  */
 public final class CallGuard {
     private final String what;
@@ -101,6 +103,37 @@ public final class CallGuard {
         }
         awaitNoCalls();
         return true;
+    }
+
+    /**
+     * Refuses new calls and waits, uninterruptibly, at most {@code timeoutNanos} for those in
+     * flight. Only a true result allows freeing what the guard protects: false means that another
+     * close came first (it frees), or that a call still runs after the bound (nothing may be
+     * freed under it; the guard stays closed, so the memory is left to the exiting process).
+     *
+     * @return true if this call closed the guard and no call was in flight within the bound
+     */
+    public synchronized boolean closeAndAwait(long timeoutNanos) {
+        if (!close()) {
+            return false;
+        }
+        long deadline = System.nanoTime() + Math.max(0, timeoutNanos);
+        boolean interrupted = false;
+        while (inFlight > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            try {
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return inFlight == 0;
     }
 
     /**

@@ -41,6 +41,7 @@ public final class NativeLibrary {
         synchronized (NativeLibrary.class) {
             if (loaded == null) {
                 loaded = checkAbi(loadAll(locate()));
+                NativeShutdown.install();
             }
             return loaded;
         }

@@ -12,6 +12,7 @@ import java.lang.ref.Cleaner;
  *   <li>{@link #close()} is idempotent and waits for calls in flight before freeing, so a close
  *       from another thread never frees memory under a running native call.
  *   <li>A handle that is never closed is freed by a {@link Cleaner}, with a warning.
+ *   <li>Once the JVM exits ({@link NativeShutdown}), enter() throws {@link IllegalStateException}.
  * </ul>
  */
 public abstract class NativeResource implements AutoCloseable {
@@ -34,6 +35,7 @@ public abstract class NativeResource implements AutoCloseable {
 
     /** Starts a call on the handle; throws IllegalStateException once closed. */
     protected final void enter() {
+        NativeShutdown.ensureRunning();
         guard.enter();
     }
 
@@ -62,6 +64,27 @@ public abstract class NativeResource implements AutoCloseable {
                 cleanable.clean();
             }
         }
+    }
+
+    /**
+     * The shutdown hook's close: refuses new calls and waits at most {@code timeoutNanos} for
+     * those in flight; frees the handle only if none still runs (a CTranslate2 call cannot be
+     * stopped, and freeing under it would crash it; the process exit reclaims the memory).
+     *
+     * @return false if a call still ran after the bound, so that nothing was freed
+     */
+    public final boolean closeForShutdown(long timeoutNanos) {
+        boolean wasClosed = guard.isClosed();
+        if (guard.closeAndAwait(timeoutNanos)) {
+            try {
+                beforeFree();
+            } finally {
+                releaser.explicit = true;
+                cleanable.clean();
+            }
+            return true;
+        }
+        return wasClosed || guard.inFlight() == 0;
     }
 
     /** Runs once, after the calls in flight have returned and before the handle is freed. */

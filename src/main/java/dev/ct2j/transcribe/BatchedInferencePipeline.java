@@ -148,12 +148,13 @@ public final class BatchedInferencePipeline {
                 .hallucinationSilenceThreshold(null).multilingual(multilingual).build();
         TranscriptionInfo info = new TranscriptionInfo(language, chosen.languageProbability(), duration,
                 durationAfterVad, chosen.allLanguageProbs(), effective, vadParameters);
-        Iterator<Segment> segments = new BatchedSegments(tokenizer, features, chunksMetadata, batchSize, effective,
+        BatchedSegments batched = new BatchedSegments(tokenizer, features, chunksMetadata, batchSize, effective,
                 suppressTokens);
+        Iterator<Segment> segments = batched;
         if (!clipTimestampsProvided) {
             segments = SpeechRestoration.restoreSpeechTimestamps(segments, clipTimestamps, samplingRate);
         }
-        return new Transcription(info, segments, model);
+        return new Transcription(info, segments, model, () -> { }, batched.stopSignal());
     }
 
     // int(seconds * sampling_rate), which must index a Java array.
@@ -273,6 +274,7 @@ public final class BatchedInferencePipeline {
                         .samplingTemperature((float) (double) options.temperatures().getFirst())
                         .repetitionPenalty((float) options.repetitionPenalty())
                         .noRepeatNgramSize(options.noRepeatNgramSize()).build();
+                stop.check();
                 List<GenerationResult> results = model.engine().generate(encoderOutput, prompts, generation);
 
                 List<List<WindowSegment>> segmented = new ArrayList<>();
@@ -298,6 +300,7 @@ public final class BatchedInferencePipeline {
                     segmented.add(subsegments);
                 }
                 if (wordTimestamps != null) {
+                    stop.check();
                     lastSpeechTimestamp = wordTimestamps.addWordTimestamps(segmented, tokenizer, encoderOutput,
                             segmentSizes, options.prependPunctuations(), options.appendPunctuations(),
                             lastSpeechTimestamp);

@@ -11,6 +11,8 @@ import java.util.NoSuchElementException;
  */
 abstract class BufferedSegments implements Iterator<Segment> {
     protected final Deque<Segment> pending = new ArrayDeque<>();
+    /** Set by the transcription's close; checked before each unit and each native step in it. */
+    protected final StopSignal stop = new StopSignal();
     private boolean done;
 
     /** Decodes the next unit of work into {@link #pending}; false once there is none left. */
@@ -19,9 +21,14 @@ abstract class BufferedSegments implements Iterator<Segment> {
     @Override
     public final boolean hasNext() {
         while (pending.isEmpty() && !done) {
+            stop.check();
             done = !produce();
         }
         return !pending.isEmpty();
+    }
+
+    StopSignal stopSignal() {
+        return stop;
     }
 
     @Override

@@ -18,6 +18,9 @@ import java.util.List;
  * shares ({@code get_prompt}, {@code _split_segments_by_timestamps}) are in {@link WindowDecoding}.
  */
 final class SegmentGenerator extends BufferedSegments {
+    // Debug: one line as each native generate starts (a process watching the log knows a
+    // generation is running, e.g. the CLI's signal test).
+    private static final System.Logger LOG = System.getLogger("dev.ct2j");
     private final WhisperModel model;
     private final MelSpectrogram features;
     private final TranscriptionOptions options;
@@ -110,6 +113,7 @@ final class SegmentGenerator extends BufferedSegments {
             }
             kept.close();
         }
+        stop.check();
         return model.encode(segment);
     }
 
@@ -154,6 +158,7 @@ final class SegmentGenerator extends BufferedSegments {
         try (EncoderOutput encoderOutput = encodeOrReuse(segment)) {
             String language = tokenizer.languageCode();
             if (options.multilingual()) {
+                stop.check();
                 // No threshold here, as in faster-whisper (issue #1322): the window's top language wins.
                 language = model.engine().detectLanguage(encoderOutput).getFirst().getFirst().code();
                 tokenizer = tokenizer.withLanguage(language);
@@ -181,6 +186,7 @@ final class SegmentGenerator extends BufferedSegments {
             seek = split.seek();
 
             if (wordTimestamps != null) {
+                stop.check();
                 wordTimestamps.addWordTimestamps(List.of(currentSegments), tokenizer, encoderOutput,
                         List.of(segmentSize), options.prependPunctuations(), options.appendPunctuations(),
                         lastSpeechTimestamp);
@@ -292,6 +298,8 @@ final class SegmentGenerator extends BufferedSegments {
                     ? common.toBuilder().beamSize(1).numHypotheses(options.bestOf()).samplingTopk(0)
                             .samplingTemperature((float) t).build()
                     : common.toBuilder().beamSize(options.beamSize()).patience((float) options.patience()).build();
+            stop.check();
+            LOG.log(System.Logger.Level.DEBUG, "generate: window at {0} s, temperature {1}", seek * timePerFrame, t);
             GenerationResult result = model.engine().generate(encoderOutput, List.of(prompt), generation).getFirst();
             GenerationResult.Hypothesis best = result.hypotheses().getFirst();
             List<Integer> tokens = best.ids();

@@ -35,17 +35,23 @@ public final class Transcription implements Iterable<Segment>, AutoCloseable {
     private int read;
 
     private final Runnable onRelease;
+    private final StopSignal stop;
 
     Transcription(TranscriptionInfo info, Iterator<Segment> segments, WhisperModel model) {
-        this(info, segments, model, () -> { });
+        this(info, segments, model, () -> { }, new StopSignal());
     }
 
-    /** {@code onRelease} frees what the segments still hold when reading ends or is closed. */
-    Transcription(TranscriptionInfo info, Iterator<Segment> segments, WhisperModel model, Runnable onRelease) {
+    /**
+     * {@code onRelease} frees what the segments still hold when reading ends or is closed;
+     * {@code stop} is the signal the segments check before each native step.
+     */
+    Transcription(TranscriptionInfo info, Iterator<Segment> segments, WhisperModel model, Runnable onRelease,
+                  StopSignal stop) {
         this.info = info;
         this.segments = segments;
         this.model = model;
         this.onRelease = onRelease;
+        this.stop = stop;
         model.acquireLease();
     }
 
@@ -103,6 +109,9 @@ public final class Transcription implements Iterable<Segment>, AutoCloseable {
         boolean more;
         try {
             more = segments.hasNext();
+        } catch (StopSignal.Stopped e) {
+            release(); // close() on another thread; it takes over once this step has returned
+            throw closedTranscription();
         } catch (IllegalStateException e) {
             if (model.isClosed()) {
                 release();
@@ -157,12 +166,19 @@ public final class Transcription implements Iterable<Segment>, AutoCloseable {
     }
 
     /**
-     * Stops reading: no more windows are decoded and the model lease is released; reading after
-     * this throws {@link IllegalStateException}. Idempotent.
+     * Stops reading: the reading thread stops before its next native step (an encode, a language
+     * detection, a generate of the temperature fallback, an alignment), not at the end of the
+     * window, and the model lease is released; reading after this throws
+     * {@link IllegalStateException}. When another thread is reading, this waits for the native
+     * call in progress to return (CTranslate2 cannot stop a generate between decoding steps), so
+     * that no native work of this transcription runs once close returns. Idempotent.
      */
     @Override
-    public synchronized void close() {
-        closed = true;
-        release();
+    public void close() {
+        stop.request(); // outside the monitor: the reader holds it for the whole step
+        synchronized (this) {
+            closed = true;
+            release();
+        }
     }
 }

@@ -13,6 +13,7 @@ import dev.ct2j.features.FeatureExtractor;
 import dev.ct2j.features.MelSpectrogram;
 import dev.ct2j.lifetime.CallGuard;
 import dev.ct2j.models.HubOptions;
+import dev.ct2j.natives.NativeShutdown;
 import dev.ct2j.models.ModelResolver;
 import dev.ct2j.tokenizer.WhisperTokenizer;
 import dev.ct2j.tokenizer.WhisperVocabulary;
@@ -94,7 +95,11 @@ public final class WhisperModel implements AutoCloseable {
         } else {
             this.idleCheck = null;
         }
+        this.shutdownRegistration = NativeShutdown.register(this, WhisperModel::closeForShutdown);
     }
+
+    // The JVM's shutdown hook closes the models still open, within its bound (NativeShutdown).
+    private final NativeShutdown.Registration shutdownRegistration;
 
     /**
      * Loads a model by directory, ct2j store name, faster-whisper size ("base") or Hugging Face repo
@@ -245,7 +250,7 @@ public final class WhisperModel implements AutoCloseable {
         if (speechChunks != null && !speechChunks.isEmpty()) {
             segments = SpeechRestoration.restoreSpeechTimestamps(segments, speechChunks, samplingRate);
         }
-        return new Transcription(info, segments, this, generator::discardReusableWindow);
+        return new Transcription(info, segments, this, generator::discardReusableWindow, generator.stopSignal());
     }
 
     // ---- language detection -----------------------------------------------------------------
@@ -508,6 +513,7 @@ public final class WhisperModel implements AutoCloseable {
         if (!first) {
             return;
         }
+        shutdownRegistration.remove();
         usage.close();
         if (idleCheck != null) {
             idleCheck.cancel(false);
@@ -515,13 +521,37 @@ public final class WhisperModel implements AutoCloseable {
         try {
             engine.close();
         } finally {
-            vocabulary.close();
-            synchronized (this) {
-                if (vad != null) {
-                    vad.close();
-                }
-            }
-            event(ModelEventListener.Kind.CLOSED);
+            closeRest();
         }
+    }
+
+    private void closeRest() {
+        vocabulary.close();
+        synchronized (this) {
+            if (vad != null) {
+                vad.close();
+            }
+        }
+        event(ModelEventListener.Kind.CLOSED);
+    }
+
+    /**
+     * The shutdown hook's close: never waits for readers (they are stopped by the refused native
+     * calls), and waits at most {@code timeoutNanos} for the native call in progress. A model
+     * still in a call is left as it is: nothing may be freed under a call CTranslate2 cannot stop.
+     */
+    private boolean closeForShutdown(long timeoutNanos) {
+        if (!readers.close()) {
+            return true; // closed already, by its owner
+        }
+        usage.close();
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
+        }
+        if (!engine.closeForShutdown(timeoutNanos)) {
+            return false;
+        }
+        closeRest();
+        return true;
     }
 }

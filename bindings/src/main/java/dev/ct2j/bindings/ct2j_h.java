@@ -93,12 +93,6 @@ public class ct2j_h {
         return CT2J_ERR_INVALID_ARGUMENT;
     }
 
-    private static final int CT2J_ABI_VERSION = (int)2L;
-
-    public static int CT2J_ABI_VERSION() {
-        return CT2J_ABI_VERSION;
-    }
-
     private static final int CT2J_DTYPE_BFLOAT16 = (int)2L;
 
     public static int CT2J_DTYPE_BFLOAT16() {
@@ -109,6 +103,12 @@ public class ct2j_h {
 
     public static int CT2J_ERR_NOT_FOUND() {
         return CT2J_ERR_NOT_FOUND;
+    }
+
+    private static final int CT2J_ABI_VERSION = (int)3L;
+
+    public static int CT2J_ABI_VERSION() {
+        return CT2J_ABI_VERSION;
     }
 
     private static final int CT2J_DTYPE_INT8 = (int)3L;
@@ -444,6 +444,111 @@ public class ct2j_h {
                 traceDowncall("ct2j_cuda_memory_info", device_index, free_bytes, total_bytes);
             }
             return (int)mh$.invokeExact(device_index, free_bytes, total_bytes);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_calls_in_flight {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_calls_in_flight");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_calls_in_flight$descriptor() {
+        return ct2j_calls_in_flight.DESC;
+    }
+
+    public static MethodHandle ct2j_calls_in_flight$handle() {
+        return ct2j_calls_in_flight.HANDLE;
+    }
+
+    public static MemorySegment ct2j_calls_in_flight$address() {
+        return ct2j_calls_in_flight.ADDR;
+    }
+
+    public static int ct2j_calls_in_flight() {
+        var mh$ = ct2j_calls_in_flight.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_calls_in_flight");
+            }
+            return (int)mh$.invokeExact();
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_shutdown_begin {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid();
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_shutdown_begin");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_shutdown_begin$descriptor() {
+        return ct2j_shutdown_begin.DESC;
+    }
+
+    public static MethodHandle ct2j_shutdown_begin$handle() {
+        return ct2j_shutdown_begin.HANDLE;
+    }
+
+    public static MemorySegment ct2j_shutdown_begin$address() {
+        return ct2j_shutdown_begin.ADDR;
+    }
+
+    public static void ct2j_shutdown_begin() {
+        var mh$ = ct2j_shutdown_begin.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_shutdown_begin");
+            }
+            mh$.invokeExact();
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_shutdown_wait {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_LONG);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_shutdown_wait");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_shutdown_wait$descriptor() {
+        return ct2j_shutdown_wait.DESC;
+    }
+
+    public static MethodHandle ct2j_shutdown_wait$handle() {
+        return ct2j_shutdown_wait.HANDLE;
+    }
+
+    public static MemorySegment ct2j_shutdown_wait$address() {
+        return ct2j_shutdown_wait.ADDR;
+    }
+
+    public static int ct2j_shutdown_wait(long timeout_ms) {
+        var mh$ = ct2j_shutdown_wait.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_shutdown_wait", timeout_ms);
+            }
+            return (int)mh$.invokeExact(timeout_ms);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
