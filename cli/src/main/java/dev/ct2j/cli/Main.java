@@ -2,6 +2,7 @@ package dev.ct2j.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -261,8 +262,10 @@ public final class Main {
 
     // Python's json reads NaN and Infinity, so --options does too: the option's own check then
     // names it ("temperature must be finite ..."). Malformed JSON is bad input, in one line.
+    // As Python's json.loads: NaN and Infinity are numbers, and anything after the value is an error.
     private static final ObjectMapper OPTIONS_JSON = JsonMapper.builder()
-            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
     static JsonNode parseOptions(String json) {
         try {

@@ -217,6 +217,8 @@ class BadInputTest {
                 List.of("--beam"), false));
         cases.add(new Case("--options not JSON", List.of("transcribe", jfk, "--model", model, "--options",
                 "{\"beam_size\": 2,}"), 2, List.of("--options is not valid JSON", "column 17"), false));
+        cases.add(new Case("--options with content after the JSON", List.of("transcribe", jfk, "--model", model,
+                "--options", "{\"beam_size\": 1} x"), 2, List.of("--options is not valid JSON", "column 18"), false));
         cases.add(new Case("unknown option name", List.of("transcribe", jfk, "--model", model, "--options",
                 "{\"beam_sise\": 3}"), 2, List.of("beam_sise"), false));
         cases.add(new Case("temperature [NaN]", List.of("transcribe", jfk, "--model", model, "--options",
