@@ -2,7 +2,6 @@ package dev.ct2j.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -264,16 +263,26 @@ public final class Main {
     // names it ("temperature must be finite ..."). Malformed JSON is bad input, in one line.
     // As Python's json.loads: NaN and Infinity are numbers, and anything after the value is an error.
     private static final ObjectMapper OPTIONS_JSON = JsonMapper.builder()
-            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
 
     static JsonNode parseOptions(String json) {
-        try {
-            return OPTIONS_JSON.readTree(json);
+        try (var parser = OPTIONS_JSON.createParser(json)) {
+            JsonNode options = OPTIONS_JSON.readTree(parser);
+            long end = parser.currentLocation().getColumnNr();
+            if (options == null) {
+                throw new IllegalArgumentException("--options is not valid JSON: it is empty");
+            }
+            if (parser.nextToken() != null) {
+                throw new IllegalArgumentException("--options is not valid JSON: content after the value, which ends"
+                        + " at column " + end);
+            }
+            return options;
         } catch (JsonProcessingException e) {
             var where = e.getLocation();
             throw new IllegalArgumentException("--options is not valid JSON: " + e.getOriginalMessage()
                     + (where == null ? "" : " (column " + where.getColumnNr() + ")"), e);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }
