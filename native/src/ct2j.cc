@@ -699,8 +699,13 @@ ct2::models::WhisperOptions to_options(const ct2j_whisper_options &o, size_t voc
     require(o.beam_size >= 1 && o.beam_size <= kMaxBeamSize, "beam_size must be in [1, " +
                                                                  std::to_string(kMaxBeamSize) + "], got " +
                                                                  std::to_string(o.beam_size));
-    require(o.patience > 0, "patience must be > 0, got " + std::to_string(o.patience));
-    require(o.repetition_penalty > 0, "repetition_penalty must be > 0, got " + std::to_string(o.repetition_penalty));
+    // Infinity passes "> 0" but CTranslate2 rounds beam_size x patience into a size_t.
+    require(std::isfinite(o.patience) && o.patience > 0, "patience must be finite and > 0, got " +
+                                                             std::to_string(o.patience));
+    require(std::isfinite(o.repetition_penalty) && o.repetition_penalty > 0,
+            "repetition_penalty must be finite and > 0, got " + std::to_string(o.repetition_penalty));
+    require(std::isfinite(o.length_penalty), "length_penalty must be finite, got " + std::to_string(o.length_penalty));
+    require(std::isfinite(o.sampling_temperature), "sampling_temperature must be finite");
     require(o.no_repeat_ngram_size >= 0, "no_repeat_ngram_size must be >= 0");
     require(o.max_length >= 1 && o.max_length <= 448, "max_length must be in [1, 448], got " + std::to_string(o.max_length));
     require(o.sampling_topk >= 0, "sampling_topk must be >= 0");

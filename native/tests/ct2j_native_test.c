@@ -125,6 +125,11 @@ static void test_model(const char *dir) {
     CHECK(ct2j_generate(model, encoded, 1, prompt, &prompt_length, &huge, &generation) ==
                   CT2J_ERR_INVALID_ARGUMENT && strstr(ct2j_last_error(), "num_hypotheses") != NULL,
           "num_hypotheses 100000 refused: %s", ct2j_last_error());
+    huge = options;
+    huge.patience = INFINITY;
+    CHECK(ct2j_generate(model, encoded, 1, prompt, &prompt_length, &huge, &generation) ==
+                  CT2J_ERR_INVALID_ARGUMENT && strstr(ct2j_last_error(), "patience") != NULL,
+          "infinite patience refused: %s", ct2j_last_error());
     {
         /* <|startofprev|>, 447 previous-text tokens, sot, en, transcribe: 450 tokens before the task token. */
         int32_t long_prompt[451];

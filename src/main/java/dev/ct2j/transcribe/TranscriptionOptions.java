@@ -34,9 +34,12 @@ public record TranscriptionOptions(
                 "task must be 'transcribe' or 'translate', got " + quote(task));
         require(beamSize >= 1, "beam_size must be >= 1, got " + beamSize);
         require(bestOf >= 1, "best_of must be >= 1, got " + bestOf);
-        require(patience > 0, "patience must be > 0, got " + patience);
-        require(Double.isFinite(lengthPenalty), "length_penalty must be finite, got " + lengthPenalty);
-        require(repetitionPenalty > 0, "repetition_penalty must be > 0, got " + repetitionPenalty);
+        // CTranslate2 takes these as 32-bit floats: 1e39 would arrive as Infinity.
+        require(patience > 0 && Float.isFinite((float) patience),
+                "patience must be > 0 and within float range, got " + patience);
+        require(Float.isFinite((float) lengthPenalty), "length_penalty must be finite, got " + lengthPenalty);
+        require(repetitionPenalty > 0 && Float.isFinite((float) repetitionPenalty),
+                "repetition_penalty must be > 0 and within float range, got " + repetitionPenalty);
         require(noRepeatNgramSize >= 0, "no_repeat_ngram_size must be >= 0, got " + noRepeatNgramSize);
         require(temperatures != null && !temperatures.isEmpty(), "temperature must not be empty, got " + temperatures);
         temperatures = List.copyOf(temperatures);

@@ -34,6 +34,14 @@ class KwargsRegressionTest {
         assertContains(rejected("{\"hotwords\": {\"a\": 1}}").getMessage(), "hotwords", "{\"a\":1}");
     }
 
+    // Was accepted: 1e39 passes "> 0" but reaches CTranslate2 as a float Infinity.
+    @Test
+    void aPenaltyPastFloatRangeIsRefused() {
+        assertContains(rejected("{\"patience\": 1e39}").getMessage(), "patience", "1.0E39");
+        assertContains(rejected("{\"repetition_penalty\": 1e39}").getMessage(), "repetition_penalty");
+        assertContains(rejected("{\"length_penalty\": -1e39}").getMessage(), "length_penalty");
+    }
+
     // Was "punctuation strings must not be null": neither option named.
     @Test
     void nullPunctuationIsNamed() {
