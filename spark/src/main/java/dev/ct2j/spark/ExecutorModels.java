@@ -99,6 +99,16 @@ public final class ExecutorModels {
      * as in local mode) load again. {@code via} names the caller in the lifecycle log.
      */
     public static void closeAll(String via) {
+        // One close at a time, whole: the backup hook must wait for the plugin's close in progress
+        // (the JVM exits when the hooks return, and would cut that close short), not skip it.
+        synchronized (CLOSING) {
+            closeAllNow(via);
+        }
+    }
+
+    private static final Object CLOSING = new Object();
+
+    private static void closeAllNow(String via) {
         List<ModelManager> managers;
         synchronized (ExecutorModels.class) {
             managers = new ArrayList<>(MANAGERS.values());
