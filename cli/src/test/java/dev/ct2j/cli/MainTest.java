@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ct2j.TestSupport;
-import dev.ct2j.models.ModelStore;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -157,14 +156,7 @@ class MainTest {
      */
     @Test
     void launcherKeepsCrashReportsOffStdout(@TempDir Path tmp) throws Exception {
-        Path launcher = TestSupport.repo().resolve("ct2j");
-        // Without these the launcher would run the whole setup; scripts/setup.sh packages the jar.
-        try (var jars = Files.newDirectoryStream(TestSupport.repo().resolve("cli/target"), "ct2j-cli-*.jar")) {
-            assertTrue(jars.iterator().hasNext(), "the launcher needs the CLI jar: scripts/setup.sh");
-        }
-        assertTrue(Files.isRegularFile(TestSupport.repo().resolve("build/native/lib/libct2j.so")), "native/build.sh first");
-        assertTrue(Files.isRegularFile(ModelStore.system().path().resolve("base/.installed")),
-                "the launcher needs the base model: scripts/install-model.sh base");
+        Path launcher = Launcher.ready();
 
         Path work = Files.createDirectory(tmp.resolve("work"));
         Path cache = tmp.resolve("cache");

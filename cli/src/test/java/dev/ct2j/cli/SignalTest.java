@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ct2j.TestSupport;
-import dev.ct2j.models.ModelStore;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -31,13 +30,7 @@ class SignalTest {
 
     @Test
     void sigtermAndSigintDuringAGenerationEndCleanly(@TempDir Path tmp) throws Exception {
-        Path launcher = TestSupport.repo().resolve("ct2j");
-        try (var jars = Files.newDirectoryStream(TestSupport.repo().resolve("cli/target"), "ct2j-cli-*.jar")) {
-            assertTrue(jars.iterator().hasNext(), "the launcher needs the CLI jar: scripts/setup.sh");
-        }
-        assertTrue(Files.isRegularFile(TestSupport.repo().resolve("build/native/lib/libct2j.so")), "native/build.sh first");
-        assertTrue(Files.isRegularFile(ModelStore.system().path().resolve("base/.installed")),
-                "the launcher needs the base model: scripts/install-model.sh base");
+        Path launcher = Launcher.ready();
         Path audio = TestSupport.data("jfk.flac");
         Path cache = tmp.resolve("cache"); // a fresh CT2J_CACHE: its crash/ folder starts empty
         Path work = Files.createDirectory(tmp.resolve("work"));
