@@ -4,6 +4,7 @@ import dev.ct2j.bindings.ct2j_h;
 import dev.ct2j.bindings.ct2j_model_params;
 import dev.ct2j.bindings.ct2j_whisper_options;
 import dev.ct2j.natives.NativeLibrary;
+import dev.ct2j.natives.NativeMemory;
 import dev.ct2j.natives.NativeResource;
 import dev.ct2j.natives.NativeShutdown;
 import dev.ct2j.natives.NativeStrings;
@@ -49,7 +50,10 @@ public final class WhisperEngine extends NativeResource {
             java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
 
     private WhisperEngine(MemorySegment handle, String source) {
-        super("WhisperEngine(" + source + ")", () -> ct2j_h.ct2j_model_free(handle));
+        super("WhisperEngine(" + source + ")", () -> {
+            ct2j_h.ct2j_model_free(handle);
+            NativeMemory.release();
+        });
         this.handle = handle;
         this.source = source;
         this.multilingual = ct2j_h.ct2j_model_is_multilingual(handle);
@@ -344,6 +348,9 @@ public final class WhisperEngine extends NativeResource {
     public void unload(boolean toCpu, BusyPolicy policy) {
         int code = policy == BusyPolicy.FAIL ? ct2j_h.CT2J_BUSY_FAIL() : ct2j_h.CT2J_BUSY_WAIT();
         run(() -> Status.check(ct2j_h.ct2j_model_unload(handle, toCpu, code), "cannot unload " + describe()));
+        if (!toCpu) {
+            NativeMemory.release(); // the weights are freed, not moved
+        }
     }
 
     /** {@link #unload(boolean, BusyPolicy)} waiting for calls in flight. */

@@ -47,7 +47,9 @@ import picocli.CommandLine.Option;
  * <p>One cycle is: {@code WhisperModel.load} ("load"), transcribe ("transcribe"),
  * {@code unloadModel(true)} ("unload-cpu"), {@code loadModel(false)} ("load-cached"), transcribe
  * ("transcribe-2"), {@code unloadModel(false)} ("unload-full"), {@code loadModel(false)}
- * ("reload", from the model files), {@code close()} ("close"), then "trimmed": System.gc() twice
+ * ("reload", from the model files), {@code close()} ("close"), then "close-gc": one System.gc()
+ * and RSS once it stops falling, with no malloc_trim from memcheck (what a service that closes a
+ * model sees; {@code close()} itself trims, see {@code NativeMemory}), then "trimmed": System.gc() twice
  * (G1 settles on its shrunk heap size only after the second full collection; with one, the
  * committed heap flips between sizes from cycle to cycle) and glibc's {@code malloc_trim(0)}
  * (called through FFM, found with {@code Linker.nativeLinker().defaultLookup()}), the trim
@@ -81,9 +83,11 @@ import picocli.CommandLine.Option;
  *       decoded audio, but no model, no inference thread pool and no MKL/oneDNN work buffers.</li>
  *   <li>{@code rss_end_mb}: RSS right after the last cycle's {@code close()}, as left by close
  *       alone (no gc, no malloc_trim).</li>
- *   <li>{@code rss_after_close_mb}: RSS after the final {@code close()} followed by System.gc()
+ *   <li>{@code rss_after_close_mb}, the headline: RSS after the final {@code close()} and one
+ *       System.gc(), with no malloc_trim called by memcheck (the last cycle's "close-gc").</li>
+ *   <li>{@code rss_after_trim_mb}: RSS after the final {@code close()} followed by System.gc()
  *       and malloc_trim(0) (the last cycle's "trimmed" phase): what the process keeps once
- *       everything is closed and freed memory has been handed back.</li>
+ *       everything is closed and every freed page has been handed back.</li>
  *   <li>{@code rss_slope_mb_per_cycle}: Theil-Sen slope of the per-cycle "trimmed" RSS
  *       against the cycle number, leaving out the first {@link #slopeWarmupCycles(int)} cycles
  *       (four from twelve cycles on, else two when there are at least four; they warm up glibc's
@@ -102,7 +106,7 @@ import picocli.CommandLine.Option;
 public final class MemCheck implements Callable<Integer> {
     /** The phases of one cycle, in order. */
     public static final List<String> PHASES = List.of("load", "transcribe", "unload-cpu", "load-cached",
-            "transcribe-2", "unload-full", "reload", "close", "trimmed");
+            "transcribe-2", "unload-full", "reload", "close", "close-gc", "trimmed");
 
     private static final double MB = 1024.0 * 1024.0;
     private static final long SETTLE_TIMEOUT_NANOS = 3_000_000_000L;
@@ -165,8 +169,8 @@ public final class MemCheck implements Callable<Integer> {
      * The outcome. {@code slopeCycles} are the (1-based) cycles the slope was fitted over;
      * {@code trimmed} says whether malloc_trim(0) was available and called.
      */
-    public record Result(int cycles, double rssStartMb, double rssEndMb, double rssSlopeMbPerCycle,
-                         double rssAfterCloseMb, double rssPeakMb, Double gpuBaselineMb, Double gpuLoadedMb,
+    public record Result(int cycles, double rssStartMb, double rssEndMb, double rssAfterCloseMb,
+                         double rssSlopeMbPerCycle, double rssAfterTrimMb, double rssPeakMb, Double gpuBaselineMb, Double gpuLoadedMb,
                          Double gpuAfterUnloadMb, Double gpuAfterCloseMb, List<Integer> slopeCycles,
                          boolean trimmed, String text, List<Sample> samples) {
         public Result {
@@ -180,8 +184,9 @@ public final class MemCheck implements Callable<Integer> {
             fields.put("cycles", cycles);
             fields.put("rss_start_mb", round(rssStartMb, 1));
             fields.put("rss_end_mb", round(rssEndMb, 1));
-            fields.put("rss_slope_mb_per_cycle", round(rssSlopeMbPerCycle, 3));
             fields.put("rss_after_close_mb", round(rssAfterCloseMb, 1));
+            fields.put("rss_slope_mb_per_cycle", round(rssSlopeMbPerCycle, 3));
+            fields.put("rss_after_trim_mb", round(rssAfterTrimMb, 1));
             fields.put("gpu_baseline_mb", round(gpuBaselineMb, 1));
             fields.put("gpu_loaded_mb", round(gpuLoadedMb, 1));
             fields.put("gpu_after_unload_mb", round(gpuAfterUnloadMb, 1));
@@ -205,28 +210,29 @@ public final class MemCheck implements Callable<Integer> {
 
     /** ../shared/data/jfk.flac beside the repository root, if it exists. */
     static Optional<Path> defaultAudio() {
-        Path file = repoRoot().resolve("../shared/data/jfk.flac").normalize();
-        return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
+        return candidateRoots().stream().map(root -> root.resolve("../shared/data/jfk.flac").normalize())
+                .filter(Files::isRegularFile).findFirst();
     }
 
-    // The repository root: -Dct2j.repo, else the folder above target/ holding this class's jar or
-    // classes directory, else the working directory.
-    private static Path repoRoot() {
+    // Where the repository root may be: -Dct2j.repo, else every folder above this class's jar or
+    // classes directory (tools/target/classes, or cli/target/lib/ct2j-tools.jar under ./ct2j),
+    // else the working directory.
+    private static List<Path> candidateRoots() {
         String configured = System.getProperty("ct2j.repo");
         if (configured != null && !configured.isBlank()) {
-            return Path.of(configured).toAbsolutePath();
+            return List.of(Path.of(configured).toAbsolutePath());
         }
+        List<Path> roots = new ArrayList<>();
         try {
             Path location = Path.of(MemCheck.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            for (Path p = location; p != null; p = p.getParent()) {
-                if (p.getFileName() != null && p.getFileName().toString().equals("target") && p.getParent() != null) {
-                    return p.getParent();
-                }
+            for (Path p = location.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+                roots.add(p);
             }
         } catch (URISyntaxException | RuntimeException e) {
-            // fall through
+            // fall through to the working directory
         }
-        return Path.of("").toAbsolutePath();
+        roots.add(Path.of("").toAbsolutePath());
+        return roots;
     }
 
     /** Runs the cycles, printing the per-phase table and the closing JSON line to {@code out}. */
@@ -268,7 +274,7 @@ public final class MemCheck implements Callable<Integer> {
                 dev.ct2j.models.ModelResolver.system().resolve(config.model()), true)) {
             vocabulary.encode(" warm-up");
         }
-        Sample start = probe.measure(0, "baseline", true);
+        Sample start = probe.measure(0, "baseline", Settle.GC_AND_TRIM);
         all.add(start);
         print(out, start, start.rssMb(), cuda);
 
@@ -278,28 +284,29 @@ public final class MemCheck implements Callable<Integer> {
             List<Sample> row = new ArrayList<>();
             WhisperModel model = WhisperModel.load(config.model(), options);
             try {
-                row.add(probe.measure(cycle, "load", false));
+                row.add(probe.measure(cycle, "load", Settle.NONE));
                 reference = check(reference, transcribe(model, samples, transcription), cycle, "transcribe");
-                row.add(probe.measure(cycle, "transcribe", false));
+                row.add(probe.measure(cycle, "transcribe", Settle.NONE));
                 model.unloadModel(true);
                 requireLoaded(model, false, cycle, "unload-cpu");
-                row.add(probe.measure(cycle, "unload-cpu", false));
+                row.add(probe.measure(cycle, "unload-cpu", Settle.NONE));
                 model.loadModel(false);
                 requireLoaded(model, true, cycle, "load-cached");
-                row.add(probe.measure(cycle, "load-cached", false));
+                row.add(probe.measure(cycle, "load-cached", Settle.NONE));
                 reference = check(reference, transcribe(model, samples, transcription), cycle, "transcribe-2");
-                row.add(probe.measure(cycle, "transcribe-2", false));
+                row.add(probe.measure(cycle, "transcribe-2", Settle.NONE));
                 model.unloadModel(false);
                 requireLoaded(model, false, cycle, "unload-full");
-                row.add(probe.measure(cycle, "unload-full", false));
+                row.add(probe.measure(cycle, "unload-full", Settle.NONE));
                 model.loadModel(false);
                 requireLoaded(model, true, cycle, "reload");
-                row.add(probe.measure(cycle, "reload", false));
+                row.add(probe.measure(cycle, "reload", Settle.NONE));
             } finally {
                 model.close();
             }
-            row.add(probe.measure(cycle, "close", false));
-            Sample after = probe.measure(cycle, "trimmed", true);
+            row.add(probe.measure(cycle, "close", Settle.NONE));
+            row.add(probe.measure(cycle, "close-gc", Settle.GC));
+            Sample after = probe.measure(cycle, "trimmed", Settle.GC_AND_TRIM);
             row.add(after);
             trimmed[cycle - 1] = after.rssMb();
             double previous = all.getLast().rssMb();
@@ -314,26 +321,34 @@ public final class MemCheck implements Callable<Integer> {
         double[] ys = slopeCycles.stream().mapToDouble(c -> trimmed[c - 1]).toArray();
         double slope = slope(xs, ys);
         Sample lastClose = find(all, config.cycles(), "close");
+        Sample lastCloseGc = find(all, config.cycles(), "close-gc");
         Sample lastTrimmed = find(all, config.cycles(), "trimmed");
         Double gpuLoaded = cuda ? find(all, config.cycles(), "load").gpuUsedMb() : null;
         Double gpuUnload = cuda ? find(all, config.cycles(), "unload-full").gpuUsedMb() : null;
-        Result result = new Result(config.cycles(), start.rssMb(), lastClose.rssMb(), slope, lastTrimmed.rssMb(),
+        Result result = new Result(config.cycles(), start.rssMb(), lastClose.rssMb(), lastCloseGc.rssMb(), slope,
+                lastTrimmed.rssMb(),
                 status("VmHWM") / MB, start.gpuUsedMb(), gpuLoaded, gpuUnload, lastTrimmed.gpuUsedMb(), slopeCycles,
                 mallocTrim != null, reference, all);
 
         summary(out, all, config.cycles(), cuda);
+        out.printf(Locale.ROOT, "memcheck: after the final close(), vs. before the first load: %+.1f MB right after it,"
+                        + " %+.1f MB after one GC (the headline: memcheck calls no malloc_trim there; close() trims by"
+                        + " itself unless -Dct2j.trimOnRelease=false), %+.1f MB after GCs and memcheck's own"
+                        + " malloc_trim(0)%n", result.rssEndMb() - result.rssStartMb(),
+                result.rssAfterCloseMb() - result.rssStartMb(), result.rssAfterTrimMb() - result.rssStartMb());
         out.printf(Locale.ROOT, "memcheck: rss peak (VmHWM) %.1f MB; rss slope %.3f MB/cycle over the trimmed RSS of"
-                        + " cycles %s (first %d left out as allocator/JIT/heap warm-up); after the final close %+.1f MB"
-                        + " vs. before the first load%n", result.rssPeakMb(), slope, range(slopeCycles), warmup,
-                result.rssAfterCloseMb() - result.rssStartMb());
-        out.printf(Locale.ROOT, "memcheck: of that, file-backed %+.1f MB (native code paged in), anonymous %+.1f MB:"
-                        + " Java heap committed %+.1f MB, malloc in use %+.1f MB, other %+.1f MB (free memory glibc"
-                        + " keeps in thread arenas, JVM metadata and JIT code, thread stacks)%n",
-                lastTrimmed.rssFileMb() - start.rssFileMb(), lastTrimmed.rssAnonMb() - start.rssAnonMb(),
-                lastTrimmed.heapCommittedMb() - start.heapCommittedMb(),
-                lastTrimmed.mallocInUseMb() - start.mallocInUseMb(),
-                lastTrimmed.rssAnonMb() - start.rssAnonMb() - (lastTrimmed.heapCommittedMb() - start.heapCommittedMb())
-                        - (lastTrimmed.mallocInUseMb() - start.mallocInUseMb()));
+                        + " cycles %s (first %d left out as allocator/JIT/heap warm-up)%n", result.rssPeakMb(), slope,
+                range(slopeCycles), warmup);
+        for (String phase : List.of("close", "close-gc", "trimmed")) {
+            Sample s = find(all, config.cycles(), phase);
+            out.printf(Locale.ROOT, "memcheck: %s: file-backed %+.1f MB (native code paged in), anonymous %+.1f MB ="
+                            + " Java heap committed %+.1f MB + malloc in use %+.1f MB + other %+.1f MB (free memory"
+                            + " glibc keeps in its arenas, JVM metadata and JIT code, thread stacks)%n", phase,
+                    s.rssFileMb() - start.rssFileMb(), s.rssAnonMb() - start.rssAnonMb(),
+                    s.heapCommittedMb() - start.heapCommittedMb(), s.mallocInUseMb() - start.mallocInUseMb(),
+                    s.rssAnonMb() - start.rssAnonMb() - (s.heapCommittedMb() - start.heapCommittedMb())
+                            - (s.mallocInUseMb() - start.mallocInUseMb()));
+        }
         out.println(result.json());
         out.flush();
         return result;
@@ -370,24 +385,38 @@ public final class MemCheck implements Callable<Integer> {
         return text;
     }
 
-    // Reads the memory figures; with settle, first frees what can be freed (gc, malloc_trim, and
-    // with --mkl-free-buffers MKL's buffer cache).
+    /** What a measurement does first. */
+    enum Settle {
+        /** Nothing: RSS as the last call left it. */
+        NONE,
+        /** One System.gc(), then RSS once it stops falling; no malloc_trim (what a service sees). */
+        GC,
+        /** System.gc() twice and malloc_trim(0), repeated until RSS stops falling. */
+        GC_AND_TRIM
+    }
+
+    // Reads the memory figures, first freeing what the settle mode frees (with --mkl-free-buffers
+    // also MKL's buffer cache, before a trim).
     private record Probe(Config config, MethodHandle mallocTrim, MethodHandle mklFreeBuffers, MethodHandle mallinfo) {
-        Sample measure(int cycle, String phase, boolean settle) {
-            double rss;
-            if (settle) {
-                System.gc(); // twice: see the class comment
-                System.gc();
-                if (mklFreeBuffers != null) {
-                    invoke(mklFreeBuffers);
+        Sample measure(int cycle, String phase, Settle settle) {
+            double rss = switch (settle) {
+                case NONE -> status("VmRSS") / MB;
+                case GC -> {
+                    System.gc();
+                    yield settledRss(null);
                 }
-                if (mallocTrim != null) {
-                    invoke(mallocTrim);
+                case GC_AND_TRIM -> {
+                    System.gc(); // twice: see the class comment
+                    System.gc();
+                    if (mklFreeBuffers != null) {
+                        invoke(mklFreeBuffers);
+                    }
+                    if (mallocTrim != null) {
+                        invoke(mallocTrim);
+                    }
+                    yield settledRss(mallocTrim);
                 }
-                rss = settledRss(mallocTrim);
-            } else {
-                rss = status("VmRSS") / MB;
-            }
+            };
             Double used = null;
             Double free = null;
             if (config.device() == Device.CUDA) {
@@ -402,8 +431,8 @@ public final class MemCheck implements Callable<Integer> {
     }
 
     // G1 hands the heap it shrank on System.gc() back to the OS concurrently (since JDK 17), and
-    // JVM threads free native memory in the background: poll (trimming again each time) until RSS
-    // has stopped falling for a few rounds.
+    // JVM threads free native memory in the background: poll (trimming again each time, when a
+    // trim is given) until RSS has stopped falling for a few rounds.
     private static double settledRss(MethodHandle mallocTrim) {
         double rss = status("VmRSS") / MB;
         long deadline = System.nanoTime() + SETTLE_TIMEOUT_NANOS;
