@@ -176,7 +176,7 @@ final class NativeExtractor {
         deleteTree(aside);
     }
 
-    private static void deleteTree(Path tree) {
+    static void deleteTree(Path tree) {
         if (!Files.exists(tree)) {
             return;
         }

@@ -2,6 +2,7 @@ package dev.ct2j.vad;
 
 import dev.ct2j.lifetime.CallGuard;
 import dev.ct2j.models.ModelStore;
+import dev.ct2j.natives.OnnxRuntimeNatives;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -94,6 +95,7 @@ public final class SileroVadModel implements AutoCloseable {
     }
 
     private static SileroVadModel open(Path path, String source, SessionFactory factory) {
+        OnnxRuntimeNatives.useCachedCopy(OrtEnvironment.class);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
             opts.setInterOpNumThreads(1);
