@@ -4,6 +4,7 @@ import dev.ct2j.bindings.ct2j_h;
 import dev.ct2j.natives.NativeLibrary;
 import dev.ct2j.natives.NativeShutdown;
 import dev.ct2j.natives.NativeStrings;
+import dev.ct2j.trace.PhaseTrace;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -37,6 +38,15 @@ public final class AudioDecoder {
     }
 
     private static float[][] decodeChannels(Path file, int sampleRate, boolean splitStereo) {
+        long start = PhaseTrace.start();
+        try {
+            return decodeChannelsUntraced(file, sampleRate, splitStereo);
+        } finally {
+            PhaseTrace.end("audio decode", start);
+        }
+    }
+
+    private static float[][] decodeChannelsUntraced(Path file, int sampleRate, boolean splitStereo) {
         if (file == null) {
             throw new IllegalArgumentException("audio file must not be null");
         }

@@ -8,6 +8,7 @@ import dev.ct2j.natives.NativeMemory;
 import dev.ct2j.natives.NativeResource;
 import dev.ct2j.natives.NativeShutdown;
 import dev.ct2j.natives.NativeStrings;
+import dev.ct2j.trace.PhaseTrace;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -76,6 +77,7 @@ public final class WhisperEngine extends NativeResource {
     public static WhisperEngine load(ModelDirectory model, ModelOptions options) {
         NativeLibrary.ensureLoaded();
         NativeShutdown.ensureRunning();
+        long start = PhaseTrace.start();
         try (Arena call = Arena.ofConfined()) {
             MemorySegment out = call.allocate(ValueLayout.ADDRESS);
             int status = ct2j_h.ct2j_model_load(call.allocateFrom(model.path().toString()), params(call, options), out);
@@ -83,6 +85,8 @@ public final class WhisperEngine extends NativeResource {
                 throw loadFailure(status, model);
             }
             return new WhisperEngine(out.get(ValueLayout.ADDRESS, 0), model.path().toString());
+        } finally {
+            PhaseTrace.end("model load", start);
         }
     }
 
@@ -164,7 +168,7 @@ public final class WhisperEngine extends NativeResource {
 
     /** Runs the encoder on mel features: one window per batch item. */
     public EncoderOutput encode(Features features, boolean toCpu) {
-        return call(features, () -> {
+        return call("encode", features, () -> {
             try (Arena call = Arena.ofConfined()) {
                 MemorySegment out = call.allocate(ValueLayout.ADDRESS);
                 Status.check(ct2j_h.ct2j_encode(handle, features.storage(), toCpu, out), "encode failed");
@@ -185,7 +189,7 @@ public final class WhisperEngine extends NativeResource {
             throw new IllegalArgumentException("need one prompt per batch item: " + input.batchSize() + " expected, got "
                     + (prompts == null ? "null" : prompts.size()));
         }
-        return call(input, () -> {
+        return call("generate", input, () -> {
             try (Arena call = Arena.ofConfined()) {
                 FlatLists flat = FlatLists.of(call, prompts, "prompt");
                 MemorySegment opts = options(call, options);
@@ -253,7 +257,7 @@ public final class WhisperEngine extends NativeResource {
 
     /** Language probabilities per batch item, best first. Needs a multilingual model. */
     public List<List<LanguageProbability>> detectLanguage(EngineInput input) {
-        return call(input, () -> {
+        return call("detect language", input, () -> {
             try (Arena call = Arena.ofConfined()) {
                 MemorySegment out = call.allocate(ValueLayout.ADDRESS);
                 Status.check(ct2j_h.ct2j_detect_language(handle, input.storage(), out), "detect_language failed");
@@ -293,7 +297,7 @@ public final class WhisperEngine extends NativeResource {
         if (textTokens == null || textTokens.size() != batch || numFrames == null || numFrames.size() != batch) {
             throw new IllegalArgumentException("need text tokens and a frame count per batch item (" + batch + ")");
         }
-        return call(input, () -> {
+        return call("align", input, () -> {
             try (Arena call = Arena.ofConfined()) {
                 FlatLists texts = FlatLists.of(call, textTokens, "text tokens");
                 MemorySegment start = call.allocateFrom(ValueLayout.JAVA_INT, unboxed(startSequence));
@@ -419,6 +423,16 @@ public final class WhisperEngine extends NativeResource {
     }
 
     // ---- plumbing ----------------------------------------------------------------------------
+
+    // A CTranslate2 call, timed as a phase when tracing (PhaseTrace).
+    private <T> T call(String phase, EngineInput input, Supplier<T> body) {
+        long start = PhaseTrace.start();
+        try {
+            return call(input, body);
+        } finally {
+            PhaseTrace.end(phase, start);
+        }
+    }
 
     private <T> T call(EngineInput input, Supplier<T> body) {
         enter();

@@ -1,5 +1,6 @@
 package dev.ct2j.features;
 
+import dev.ct2j.trace.PhaseTrace;
 import java.util.stream.IntStream;
 
 /**
@@ -306,6 +307,15 @@ public final class FeatureExtractor {
      *     or shorter than one hop (faster-whisper raises from numpy in both cases)
      */
     public MelSpectrogram compute(float[] audio, int padding, Integer chunkLength) {
+        long start = PhaseTrace.start();
+        try {
+            return computeUntraced(audio, padding, chunkLength);
+        } finally {
+            PhaseTrace.end("features", start);
+        }
+    }
+
+    private MelSpectrogram computeUntraced(float[] audio, int padding, Integer chunkLength) {
         if (audio == null) {
             throw new IllegalArgumentException("audio must not be null");
         }

@@ -1,6 +1,7 @@
 package dev.ct2j.natives;
 
 import dev.ct2j.bindings.ct2j_h;
+import dev.ct2j.trace.PhaseTrace;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,8 +41,10 @@ public final class NativeLibrary {
         }
         synchronized (NativeLibrary.class) {
             if (loaded == null) {
+                long start = PhaseTrace.start();
                 loaded = checkAbi(loadAll(locate()));
                 NativeShutdown.install();
+                PhaseTrace.end("native libraries", start);
             }
             return loaded;
         }

@@ -2,13 +2,13 @@ package dev.ct2j.tokenizer;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 
+import dev.ct2j.trace.PhaseTrace;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -64,8 +64,12 @@ public final class WhisperVocabulary implements AutoCloseable {
     private final Path file;
     private final boolean multilingual;
     private final HuggingFaceTokenizer tokenizer;
-    // DJL has no token_to_id, so the lookup table is read from the same file.
-    private final Map<String, Integer> tokenIds;
+    // DJL has no token_to_id, so the lookup tables are read from the same file: the added tokens
+    // (every special token) at load, the model's 50k-entry vocabulary only if a lookup needs it.
+    // Reading all of tokenizer.json with Jackson took 0.9-1.6 s of a cold JVM; the added tokens,
+    // which come first in the file, take 0.2 s.
+    private final Map<String, Integer> addedTokenIds;
+    private volatile Map<String, Integer> modelVocab;
     // Shared for encode/decode, exclusive for close: freeing the native handle under a
     // concurrent call would be a use-after-free.
     private final Lock useLock;
@@ -83,11 +87,11 @@ public final class WhisperVocabulary implements AutoCloseable {
     private final List<Integer> nonSpeechTokens;
 
     private WhisperVocabulary(
-            Path file, boolean multilingual, HuggingFaceTokenizer tokenizer, Map<String, Integer> ids) {
+            Path file, boolean multilingual, HuggingFaceTokenizer tokenizer, Map<String, Integer> addedTokenIds) {
         this.file = file;
         this.multilingual = multilingual;
         this.tokenizer = tokenizer;
-        this.tokenIds = ids;
+        this.addedTokenIds = addedTokenIds;
         ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
         this.useLock = lock.readLock();
         this.closeLock = lock.writeLock();
@@ -99,8 +103,8 @@ public final class WhisperVocabulary implements AutoCloseable {
         this.translate = required("<|translate|>");
         this.noTimestamps = required("<|notimestamps|>");
         // English-only v1 models call it <|nocaptions|>.
-        Integer speech = ids.get("<|nospeech|>");
-        this.noSpeech = speech != null ? speech : required("<|nocaptions|>");
+        OptionalInt speech = tokenToId("<|nospeech|>");
+        this.noSpeech = speech.isPresent() ? speech.getAsInt() : required("<|nocaptions|>");
         this.nonSpeechTokens = buildNonSpeechTokens();
     }
 
@@ -124,6 +128,15 @@ public final class WhisperVocabulary implements AutoCloseable {
      *     the message names the file
      */
     public static WhisperVocabulary fromFile(Path tokenizerJson, boolean multilingual) {
+        long start = PhaseTrace.start();
+        try {
+            return fromFileUntraced(tokenizerJson, multilingual);
+        } finally {
+            PhaseTrace.end("tokenizer load", start);
+        }
+    }
+
+    private static WhisperVocabulary fromFileUntraced(Path tokenizerJson, boolean multilingual) {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(tokenizerJson);
@@ -131,7 +144,7 @@ public final class WhisperVocabulary implements AutoCloseable {
             // NoSuchFileException's message is only the path, so name the failure too.
             throw loadFailure(tokenizerJson, e.getClass().getSimpleName() + ": " + e.getMessage(), e);
         }
-        Map<String, Integer> ids = readTokenIds(tokenizerJson, bytes);
+        Map<String, Integer> ids = readAddedTokens(tokenizerJson, bytes);
         HuggingFaceTokenizer hf = newHuggingFaceTokenizer(tokenizerJson, bytes);
         try {
             return new WhisperVocabulary(tokenizerJson, multilingual, hf, ids);
@@ -141,13 +154,84 @@ public final class WhisperVocabulary implements AutoCloseable {
         }
     }
 
-    private static Map<String, Integer> readTokenIds(Path file, byte[] bytes) {
-        TokenizerJson json;
-        try {
-            json =
-                    new ObjectMapper()
-                            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-                            .readValue(bytes, TokenizerJson.class);
+    private static final JsonFactory JSON = new JsonFactory();
+
+    /** The top-level {@code added_tokens}: content to id. Reading stops after them. */
+    private static Map<String, Integer> readAddedTokens(Path file, byte[] bytes) {
+        Map<String, Integer> ids = new HashMap<>();
+        readTopLevel(file, bytes, "added_tokens", parser -> {
+            if (parser.currentToken() != JsonToken.START_ARRAY) {
+                throw loadFailure(file, "added_tokens is not an array", null);
+            }
+            while (parser.nextToken() == JsonToken.START_OBJECT) {
+                Integer id = null;
+                String content = null;
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = parser.currentName();
+                    JsonToken value = parser.nextToken();
+                    if (field.equals("id") && value == JsonToken.VALUE_NUMBER_INT) {
+                        id = parser.getIntValue();
+                    } else if (field.equals("content") && value == JsonToken.VALUE_STRING) {
+                        content = parser.getText();
+                    } else {
+                        parser.skipChildren();
+                    }
+                }
+                if (id == null || content == null) {
+                    throw loadFailure(file, "an added token without an integer id and a string content", null);
+                }
+                ids.put(content, id);
+            }
+        });
+        return Map.copyOf(ids);
+    }
+
+    /** {@code model.vocab}: token to id. */
+    private static Map<String, Integer> readModelVocab(Path file, byte[] bytes) {
+        Map<String, Integer> vocab = new HashMap<>();
+        readTopLevel(file, bytes, "model", parser -> {
+            if (parser.currentToken() != JsonToken.START_OBJECT) {
+                throw loadFailure(file, "model is not an object", null);
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (!field.equals("vocab") || value != JsonToken.START_OBJECT) {
+                    parser.skipChildren();
+                    continue;
+                }
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String token = parser.currentName();
+                    if (parser.nextToken() != JsonToken.VALUE_NUMBER_INT) {
+                        throw loadFailure(file, "model.vocab maps " + token + " to a non-integer", null);
+                    }
+                    vocab.put(token, parser.getIntValue());
+                }
+            }
+        });
+        return Map.copyOf(vocab);
+    }
+
+    private interface FieldReader {
+        void read(JsonParser parser) throws IOException;
+    }
+
+    // Streams the top-level object to {@code field}, hands the parser to {@code reader} on its
+    // value and stops there; a missing field reads as empty.
+    private static void readTopLevel(Path file, byte[] bytes, String field, FieldReader reader) {
+        try (JsonParser parser = JSON.createParser(bytes)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw loadFailure(file, "not a valid tokenizer.json: not a JSON object", null);
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                parser.nextToken();
+                if (name.equals(field)) {
+                    reader.read(parser);
+                    return;
+                }
+                parser.skipChildren();
+            }
         } catch (JacksonException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
@@ -155,17 +239,6 @@ public final class WhisperVocabulary implements AutoCloseable {
         } catch (IOException e) {
             throw loadFailure(file, e.toString(), e);
         }
-        if (json == null || json.model() == null || json.model().vocab() == null) {
-            throw loadFailure(file, "no model.vocab", null);
-        }
-        Map<String, Integer> ids = new HashMap<>(json.model().vocab());
-        // HF token_to_id looks in the added vocabulary before the model's.
-        if (json.addedTokens() != null) {
-            for (AddedToken added : json.addedTokens()) {
-                ids.put(added.content(), added.id());
-            }
-        }
-        return Map.copyOf(ids);
     }
 
     private static HuggingFaceTokenizer newHuggingFaceTokenizer(Path file, byte[] bytes) {
@@ -191,11 +264,7 @@ public final class WhisperVocabulary implements AutoCloseable {
     }
 
     private int required(String token) {
-        Integer id = tokenIds.get(token);
-        if (id == null) {
-            throw loadFailure(file, "missing special token " + token, null);
-        }
-        return id;
+        return tokenToId(token).orElseThrow(() -> loadFailure(file, "missing special token " + token, null));
     }
 
     /** A per-call view with a task and language; see {@link WhisperTokenizer#of}. */
@@ -219,8 +288,29 @@ public final class WhisperVocabulary implements AutoCloseable {
 
     /** HF {@code token_to_id}: empty when the vocabulary has no such token. */
     public OptionalInt tokenToId(String token) {
-        Integer id = tokenIds.get(token);
+        Integer id = addedTokenIds.get(token);
+        if (id == null) {
+            id = modelVocab().get(token);
+        }
         return id == null ? OptionalInt.empty() : OptionalInt.of(id);
+    }
+
+    private Map<String, Integer> modelVocab() {
+        Map<String, Integer> vocab = modelVocab;
+        if (vocab == null) {
+            synchronized (this) {
+                vocab = modelVocab;
+                if (vocab == null) {
+                    try {
+                        vocab = readModelVocab(file, Files.readAllBytes(file));
+                    } catch (IOException e) {
+                        throw loadFailure(file, e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+                    }
+                    modelVocab = vocab;
+                }
+            }
+        }
+        return vocab;
     }
 
     public int eot() {
@@ -410,15 +500,4 @@ public final class WhisperVocabulary implements AutoCloseable {
     public String toString() {
         return "WhisperVocabulary[" + file + (multilingual ? ", multilingual]" : ", English-only]");
     }
-
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    private record TokenizerJson(
-            @JsonProperty("model") Model model,
-            @JsonProperty("added_tokens") List<AddedToken> addedTokens) {}
-
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    private record Model(@JsonProperty("vocab") Map<String, Integer> vocab) {}
-
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    private record AddedToken(@JsonProperty("id") int id, @JsonProperty("content") String content) {}
 }

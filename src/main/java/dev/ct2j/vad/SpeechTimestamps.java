@@ -1,5 +1,6 @@
 package dev.ct2j.vad;
 
+import dev.ct2j.trace.PhaseTrace;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,6 +27,16 @@ public final class SpeechTimestamps {
      * @return speech chunks in samples, ordered, padded by {@code speechPadMs}
      */
     public static List<SpeechChunk> getSpeechTimestamps(float[] audio, VadOptions options, SileroVadModel model) {
+        long start = PhaseTrace.start();
+        try {
+            return getSpeechTimestampsUntraced(audio, options, model);
+        } finally {
+            PhaseTrace.end("vad", start);
+        }
+    }
+
+    private static List<SpeechChunk> getSpeechTimestampsUntraced(float[] audio, VadOptions options,
+                                                                 SileroVadModel model) {
         Objects.requireNonNull(audio, "audio");
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(model, "model");

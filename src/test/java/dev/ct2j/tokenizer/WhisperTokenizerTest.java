@@ -93,6 +93,16 @@ class WhisperTokenizerTest {
     }
 
     @Test
+    void tokenToIdLooksInTheAddedTokensThenInTheModelVocabulary() {
+        // Special tokens come from added_tokens (read at load); ordinary ones from model.vocab,
+        // read on the first such lookup: both must give what the tokenizer itself encodes.
+        assertEquals(multilingual.sot(), multilingual.tokenToId("<|startoftranscript|>").orElseThrow());
+        assertEquals(multilingual.encode(" the"), List.of(multilingual.tokenToId("\u0120the").orElseThrow()));
+        assertEquals(multilingual.encode(" hello"), List.of(multilingual.tokenToId("\u0120hello").orElseThrow()));
+        assertTrue(multilingual.tokenToId("no such token, surely").isEmpty());
+    }
+
+    @Test
     void suppressedTokensLeavesTheCallersListAlone() {
         List<Integer> suppress = new ArrayList<>(List.of(13));
         List<Integer> first = multilingual.suppressedTokens(suppress);

@@ -1,0 +1,118 @@
+package dev.ct2j.trace;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.Locale;
+
+/**
+ * Where the time of a run goes, phase by phase: {@code -Dct2j.trace=FILE} appends one JSON line
+ * per phase (native library loading, model and tokenizer loads, audio decode, features, language
+ * detection, each encode, generate and align) to FILE, with its start and duration and the
+ * process's RSS at its end. {@code benchmarks/compare --phases} puts these next to faster-whisper's
+ * same phases. Off (the default), a phase costs one branch on a constant.
+ *
+ * <p>Times are milliseconds since the process started (its start time from /proc, through
+ * {@link ProcessHandle}), so that the JVM's own start shows as the first phase's start.
+ */
+public final class PhaseTrace {
+    /** The system property naming the trace file. */
+    public static final String PROPERTY = "ct2j.trace";
+
+    private static final Path FILE = file();
+    private static final boolean ON = FILE != null;
+    private static final long PROCESS_START_EPOCH_NANOS = processStartEpochNanos();
+    private static final long NANO_ORIGIN = System.nanoTime();
+    private static final long NANO_ORIGIN_EPOCH = epochNanos(Instant.now());
+    private static Writer out;
+
+    private PhaseTrace() {}
+
+    /** Whether phases are recorded. */
+    public static boolean enabled() {
+        return ON;
+    }
+
+    /** A phase's start, to pass to {@link #end}; 0 when tracing is off. */
+    public static long start() {
+        return ON ? System.nanoTime() : 0;
+    }
+
+    /** Records the phase that began at {@code start} (from {@link #start()}) and ends now. */
+    public static void end(String phase, long start) {
+        if (ON) {
+            record(phase, start, System.nanoTime());
+        }
+    }
+
+    /** Records a point in time (a phase of length 0), e.g. reaching {@code main}. */
+    public static void mark(String phase) {
+        if (ON) {
+            long now = System.nanoTime();
+            record(phase, now, now);
+        }
+    }
+
+    private static synchronized void record(String phase, long start, long end) {
+        try {
+            if (out == null) {
+                out = Files.newBufferedWriter(FILE, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND);
+                Runtime.getRuntime().addShutdownHook(new Thread(PhaseTrace::flush, "ct2j-trace-flush"));
+            }
+            out.write(String.format(Locale.ROOT,
+                    "{\"phase\":\"%s\",\"start_ms\":%.3f,\"ms\":%.3f,\"rss_mb\":%.1f,\"thread\":\"%s\"}%n", phase,
+                    sinceProcessStartMillis(start), (end - start) / 1e6, rssMb(),
+                    Thread.currentThread().getName().replace("\"", "'")));
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the phase trace " + FILE, e);
+        }
+    }
+
+    private static synchronized void flush() {
+        try {
+            if (out != null) {
+                out.flush();
+            }
+        } catch (IOException ignored) {
+            // the process is exiting; the lines already flushed are what there is
+        }
+    }
+
+    private static double sinceProcessStartMillis(long nanoTime) {
+        return (NANO_ORIGIN_EPOCH + (nanoTime - NANO_ORIGIN) - PROCESS_START_EPOCH_NANOS) / 1e6;
+    }
+
+    private static double rssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux: no RSS
+        }
+        return Double.NaN;
+    }
+
+    private static Path file() {
+        String name = System.getProperty(PROPERTY);
+        return name == null || name.isBlank() ? null : Path.of(name);
+    }
+
+    private static long processStartEpochNanos() {
+        return ProcessHandle.current().info().startInstant().map(PhaseTrace::epochNanos)
+                .orElseGet(() -> epochNanos(Instant.now()));
+    }
+
+    private static long epochNanos(Instant instant) {
+        return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
+    }
+}
