@@ -4,7 +4,8 @@
 import json
 import sys
 
-ORDER = ["main", "imports", "native libraries", "model load", "tokenizer load", "audio decode", "vad",
+ORDER = ["main", "imports", "native libraries", "model lookup", "model load", "tokenizer load", "feature extractor",
+         "audio decode", "vad",
          "features", "detect language", "encode", "generate", "align", "output", "end"]
 
 

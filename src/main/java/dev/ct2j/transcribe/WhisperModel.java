@@ -18,6 +18,7 @@ import dev.ct2j.models.ModelResolver;
 import dev.ct2j.tokenizer.WhisperTokenizer;
 import dev.ct2j.tokenizer.WhisperVocabulary;
 import dev.ct2j.engine.BusyPolicy;
+import dev.ct2j.trace.PhaseTrace;
 import dev.ct2j.vad.SileroVadModel;
 import dev.ct2j.vad.SpeechChunk;
 import dev.ct2j.vad.SpeechTimestamps;
@@ -132,7 +133,9 @@ public final class WhisperModel implements AutoCloseable {
         if (hub == null) {
             throw new IllegalArgumentException("hub options must not be null");
         }
+        long lookup = PhaseTrace.start();
         ModelDirectory directory = ModelDirectory.validate(ModelResolver.system().resolve(modelSizeOrPath, hub));
+        PhaseTrace.end("model lookup", lookup);
         WhisperEngine engine = WhisperEngine.load(directory, options);
         try {
             WhisperVocabulary vocabulary;
@@ -141,7 +144,10 @@ public final class WhisperModel implements AutoCloseable {
             } catch (UncheckedIOException | IllegalArgumentException e) {
                 throw new ModelFileException(directory.tokenizer(), e.getMessage(), e);
             }
-            return new WhisperModel(directory, engine, vocabulary, featureExtractor(directory, engine.nMels()), lifetime);
+            long setup = PhaseTrace.start();
+            FeatureExtractor features = featureExtractor(directory, engine.nMels());
+            PhaseTrace.end("feature extractor", setup);
+            return new WhisperModel(directory, engine, vocabulary, features, lifetime);
         } catch (RuntimeException | Error e) {
             engine.close();
             throw e;
