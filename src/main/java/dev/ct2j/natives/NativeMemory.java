@@ -20,9 +20,14 @@ public final class NativeMemory {
 
     private NativeMemory() {}
 
+    /** Whether the C library has {@code malloc_trim} (glibc). */
+    public static boolean canTrim() {
+        return MALLOC_TRIM != null;
+    }
+
     /** Whether {@link #release()} trims here: glibc, and not turned off. */
     public static boolean trims() {
-        return MALLOC_TRIM != null && !"false".equalsIgnoreCase(System.getProperty("ct2j.trimOnRelease"));
+        return canTrim() && !"false".equalsIgnoreCase(System.getProperty("ct2j.trimOnRelease"));
     }
 
     /**
@@ -33,7 +38,12 @@ public final class NativeMemory {
      * @return whether any memory was returned
      */
     public static boolean release() {
-        if (!trims()) {
+        return trims() && trim();
+    }
+
+    /** {@code malloc_trim(0)} now, whatever {@code ct2j.trimOnRelease} says; false without glibc. */
+    public static boolean trim() {
+        if (!canTrim()) {
             return false;
         }
         long start = System.nanoTime();

@@ -7,6 +7,7 @@ import dev.ct2j.engine.Device;
 import dev.ct2j.engine.EngineRuntime;
 import dev.ct2j.engine.ModelOptions;
 import dev.ct2j.natives.NativeLibrary;
+import dev.ct2j.natives.NativeMemory;
 import dev.ct2j.transcribe.Segment;
 import dev.ct2j.transcribe.Transcription;
 import dev.ct2j.transcribe.TranscriptionOptions;
@@ -238,7 +239,7 @@ public final class MemCheck implements Callable<Integer> {
     /** Runs the cycles, printing the per-phase table and the closing JSON line to {@code out}. */
     public static Result run(Config config, PrintStream out) {
         boolean cuda = config.device() == Device.CUDA;
-        MethodHandle mallocTrim = mallocTrim();
+        boolean mallocTrim = NativeMemory.canTrim();
 
         // Warm-up: the native library, the audio, the CUDA context.
         String ct2Version = EngineRuntime.ctranslate2Version();
@@ -263,7 +264,7 @@ public final class MemCheck implements Callable<Integer> {
                 ct2Version);
         out.println("memcheck: a cycle is load, transcribe, unload-cpu (unloadModel(true)), load-cached"
                 + " (loadModel(false)), transcribe-2, unload-full (unloadModel(false)), reload (loadModel(false)),"
-                + " close, trimmed (System.gc() x2, " + (mallocTrim != null ? "malloc_trim(0)" : "no malloc_trim: not glibc")
+                + " close, trimmed (System.gc() x2, " + (mallocTrim ? "malloc_trim(0)" : "no malloc_trim: not glibc")
                 + (mklFree != null ? ", mkl_free_buffers()" : "") + ", then RSS read once it stops falling)");
 
         List<Sample> all = new ArrayList<>();
@@ -328,7 +329,7 @@ public final class MemCheck implements Callable<Integer> {
         Result result = new Result(config.cycles(), start.rssMb(), lastClose.rssMb(), lastCloseGc.rssMb(), slope,
                 lastTrimmed.rssMb(),
                 status("VmHWM") / MB, start.gpuUsedMb(), gpuLoaded, gpuUnload, lastTrimmed.gpuUsedMb(), slopeCycles,
-                mallocTrim != null, reference, all);
+                mallocTrim, reference, all);
 
         summary(out, all, config.cycles(), cuda);
         out.printf(Locale.ROOT, "memcheck: after the final close(), vs. before the first load: %+.1f MB right after it,"
@@ -397,13 +398,13 @@ public final class MemCheck implements Callable<Integer> {
 
     // Reads the memory figures, first freeing what the settle mode frees (with --mkl-free-buffers
     // also MKL's buffer cache, before a trim).
-    private record Probe(Config config, MethodHandle mallocTrim, MethodHandle mklFreeBuffers, MethodHandle mallinfo) {
+    private record Probe(Config config, boolean mallocTrim, MethodHandle mklFreeBuffers, MethodHandle mallinfo) {
         Sample measure(int cycle, String phase, Settle settle) {
             double rss = switch (settle) {
                 case NONE -> status("VmRSS") / MB;
                 case GC -> {
                     System.gc();
-                    yield settledRss(null);
+                    yield settledRss(false);
                 }
                 case GC_AND_TRIM -> {
                     System.gc(); // twice: see the class comment
@@ -411,8 +412,8 @@ public final class MemCheck implements Callable<Integer> {
                     if (mklFreeBuffers != null) {
                         invoke(mklFreeBuffers);
                     }
-                    if (mallocTrim != null) {
-                        invoke(mallocTrim);
+                    if (mallocTrim) {
+                        NativeMemory.trim();
                     }
                     yield settledRss(mallocTrim);
                 }
@@ -433,7 +434,7 @@ public final class MemCheck implements Callable<Integer> {
     // G1 hands the heap it shrank on System.gc() back to the OS concurrently (since JDK 17), and
     // JVM threads free native memory in the background: poll (trimming again each time, when a
     // trim is given) until RSS has stopped falling for a few rounds.
-    private static double settledRss(MethodHandle mallocTrim) {
+    private static double settledRss(boolean mallocTrim) {
         double rss = status("VmRSS") / MB;
         long deadline = System.nanoTime() + SETTLE_TIMEOUT_NANOS;
         int stable = 0;
@@ -444,8 +445,8 @@ public final class MemCheck implements Callable<Integer> {
                 Thread.currentThread().interrupt();
                 break;
             }
-            if (mallocTrim != null) {
-                invoke(mallocTrim);
+            if (mallocTrim) {
+                NativeMemory.trim();
             }
             double now = status("VmRSS") / MB;
             stable = now < rss - 0.25 ? 0 : stable + 1;
@@ -482,14 +483,6 @@ public final class MemCheck implements Callable<Integer> {
         } catch (Throwable e) {
             throw new IllegalStateException("mallinfo2 failed: " + e, e);
         }
-    }
-
-    private static MethodHandle mallocTrim() {
-        Linker linker = Linker.nativeLinker();
-        return linker.defaultLookup().find("malloc_trim")
-                .map(symbol -> linker.downcallHandle(symbol,
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG)))
-                .orElse(null);
     }
 
     // mkl_free_buffers() of the MKL linked statically into libctranslate2 (exported there).
