@@ -63,6 +63,59 @@ class WhisperModelTest {
     }
 
     /**
+     * Transcription.close() from another thread stops the reader before its next native step:
+     * once close() has returned, no encode of this transcription runs, and the reader gets an
+     * IllegalStateException instead of the remaining windows.
+     */
+    @Test
+    void closeFromAnotherThreadStopsTheReaderBeforeItsNextEncode() throws Exception {
+        float[] fourJfks = new float[jfk.length * 4]; // 44 s: two windows
+        for (int i = 0; i < 4; i++) {
+            System.arraycopy(jfk, 0, fourJfks, i * jfk.length, jfk.length);
+        }
+        TranscriptionOptions options = TranscriptionOptions.builder().language("en").beamSize(1).build();
+        long fullRun;
+        long before = model.encodeCount();
+        try (Transcription t = model.transcribe(fourJfks, options)) {
+            assertTrue(t.toList().size() > 1);
+        }
+        fullRun = model.encodeCount() - before;
+        assertEquals(2, fullRun, "44 s is two windows");
+
+        before = model.encodeCount();
+        Transcription t = model.transcribe(fourJfks, options);
+        java.util.concurrent.CountDownLatch firstSegment = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CompletableFuture<Throwable> reader = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            Iterator<Segment> segments = t.iterator();
+            try {
+                segments.next();
+                firstSegment.countDown();
+                closed.await(); // the close lands between two steps of this reader, deterministically
+                while (segments.hasNext()) { // keeps reading: the next window is one encode away
+                    segments.next();
+                }
+                return null;
+            } catch (RuntimeException e) {
+                return e;
+            } catch (InterruptedException e) {
+                return e;
+            } finally {
+                firstSegment.countDown();
+            }
+        });
+        assertTrue(firstSegment.await(120, java.util.concurrent.TimeUnit.SECONDS));
+        t.close();
+        long atClose = model.encodeCount();
+        closed.countDown();
+        Throwable outcome = reader.get(120, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(outcome instanceof IllegalStateException && outcome.getMessage().contains("was closed"),
+                "the reader must be told the transcription was closed, got " + outcome);
+        assertEquals(atClose, model.encodeCount(), "no encode may start after close() returned");
+        assertEquals(1, atClose - before, "only the first window was encoded before the close");
+    }
+
+    /**
      * faster-whisper encodes the first window twice when it detects the language; ct2j reuses the
      * detection's encoding when the two inputs are bit-identical (30 s of audio or more), with
      * identical segments. Under 30 s detection sees one more frame, so both encodes happen.
