@@ -30,7 +30,8 @@ final class Progress {
         private final ProgressBar bar;
         private final long startNanos = System.nanoTime();
         private final double total;
-        private double done;
+        // Read by the library's render thread (the ETA) without a lock: close() waits for that thread.
+        private volatile double done;
 
         Audio(String name, double totalSeconds) {
             this.total = totalSeconds;
@@ -38,17 +39,18 @@ final class Progress {
                     .setEtaFunction(state -> eta()).build();
         }
 
-        synchronized void advanceTo(double seconds) {
+        void advanceTo(double seconds) {
             done = Math.min(total, Math.max(done, seconds));
-            bar.stepTo((long) Math.floor(done));
+            bar.stepTo(done >= total ? bar.getMax() : (long) Math.floor(done));
             double elapsed = (System.nanoTime() - startNanos) / 1e9;
             if (elapsed > 0 && done > 0) {
                 bar.setExtraMessage(String.format(Locale.ROOT, "%.1fx real time", done / elapsed));
             }
         }
 
-        private synchronized java.util.Optional<Duration> eta() {
+        private java.util.Optional<Duration> eta() {
             double elapsed = (System.nanoTime() - startNanos) / 1e9;
+            double done = this.done;
             if (done <= 0) {
                 return java.util.Optional.empty();
             }
@@ -56,7 +58,7 @@ final class Progress {
         }
 
         @Override
-        public synchronized void close() {
+        public void close() {
             bar.close();
         }
     }

@@ -297,7 +297,7 @@ final class Transcribe implements Callable<Integer> {
         List<Input> files = expand(failures);
         PrintStream err = System.err;
         if (files.isEmpty()) {
-            return finish(failures, 0, err);
+            return finishAfterRun(failures, 0);
         }
         if (!streaming) {
             Files.createDirectories(outputDir);
@@ -313,45 +313,82 @@ final class Transcribe implements Callable<Integer> {
         PrintWriter out = new PrintWriter(System.out, false, StandardCharsets.UTF_8);
         PrintStream segmentsTo = streaming ? err : System.out;
         int done = 0;
-        try (WhisperModel model = modelArgs.load(bars)) {
-            if (options.language() != null && !model.supportedLanguages().contains(options.language())) {
-                throw new IllegalArgumentException("language '" + options.language() + "' is not one this model"
-                        + " knows (" + String.join(", ", model.supportedLanguages()) + ")");
-            }
-            if (limits != null) {
-                limited(() -> limits.checkPrompts(options, model.vocabulary(), isBatched));
-            }
-            BatchedInferencePipeline pipeline = isBatched ? new BatchedInferencePipeline(model) : null;
+        // The model loads once, when the first input has decoded: a run whose inputs are all bad
+        // audio fails without paying for it (and in the order the inputs were given).
+        WhisperModel model = null;
+        try {
+            BatchedInferencePipeline pipeline = null;
             for (Input input : files) {
                 Transcript transcript;
+                float[] samples;
                 try {
-                    float[] samples = input.file() == null ? decodeStdin() : AudioDecoder.decode(input.file());
+                    samples = input.file() == null ? decodeStdin() : AudioDecoder.decode(input.file());
+                } catch (RuntimeException e) {
+                    if (!Main.isBadInput(e)) {
+                        throw e;
+                    }
+                    fail(failures, new Failure(input.name(), Main.oneLine(e), true));
+                    continue;
+                }
+                if (model == null) {
+                    model = load(options, limits, isBatched, bars);
+                    pipeline = isBatched ? new BatchedInferencePipeline(model) : null;
+                }
+                try {
                     transcript = transcribe(model, pipeline, effectiveBatch, samples, options, input, bars,
                             streaming ? out : null, segmentsTo);
                 } catch (RuntimeException e) {
                     if (!Main.isBadInput(e) || isGlobal(e)) {
                         throw e;
                     }
-                    failures.add(new Failure(input.name(), Main.oneLine(e), true));
-                    err.println(line(failures.getLast()));
+                    fail(failures, new Failure(input.name(), Main.oneLine(e), true));
                     continue;
                 }
                 if (!streaming) {
                     try {
+                        List<String> written = new ArrayList<>();
                         for (OutputFormat format : formats) {
-                            AtomicOutput.write(format, transcript, dir, input.name(), subtitles, prettyJson);
+                            written.add(AtomicOutput.write(format, transcript, dir, input.name(), subtitles,
+                                    prettyJson).getFileName().toString());
+                        }
+                        if (bars) {
+                            err.println("wrote " + String.join(", ", written) + " in " + dir);
                         }
                     } catch (IOException e) {
-                        failures.add(new Failure(input.name(), "cannot write the output: " + Main.oneLine(e), false));
-                        err.println(line(failures.getLast()));
+                        fail(failures, new Failure(input.name(), "cannot write the output: " + Main.oneLine(e), false));
                         continue;
                     }
                 }
                 done++;
             }
+        } finally {
+            if (model != null) {
+                model.close();
+            }
         }
         out.flush();
         return finishAfterRun(failures, done);
+    }
+
+    /** The model, checked against the options that depend on it; an error here ends the run. */
+    private WhisperModel load(TranscriptionOptions options, InputLimits limits, boolean isBatched, boolean bars) {
+        WhisperModel model = modelArgs.load(bars);
+        try {
+            // Checked once here rather than failing every input; an English-only model, as in
+            // faster-whisper, ignores the language it is given.
+            if (options.language() != null && model.engine().isMultilingual()
+                    && !model.supportedLanguages().contains(options.language())) {
+                throw new IllegalArgumentException("language '" + options.language() + "' is not one this model"
+                        + " knows (" + String.join(", ", model.supportedLanguages()) + ")");
+            }
+            if (limits != null) {
+                limited(() -> limits.checkPrompts(options, model.vocabulary(), isBatched));
+            }
+            return model;
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
     }
 
     private static boolean isGlobal(RuntimeException e) {
@@ -466,11 +503,6 @@ final class Transcribe implements Callable<Integer> {
         return "ct2j: error: " + (reason.contains(failure.input()) ? reason : failure.input() + ": " + reason);
     }
 
-    /** Nothing was transcribed: every input was refused before the model was needed. */
-    private static int finish(List<Failure> failures, int done, PrintStream err) {
-        return finishAfterRun(failures, done);
-    }
-
     private static int finishAfterRun(List<Failure> failures, int done) {
         if (failures.isEmpty()) {
             return 0;
@@ -503,7 +535,9 @@ final class Transcribe implements Callable<Integer> {
         put(kw, "length_penalty", lengthPenalty);
         put(kw, "repetition_penalty", repetitionPenalty);
         put(kw, "no_repeat_ngram_size", noRepeatNgramSize);
-        if (temperature != null || temperatureIncrement != null) {
+        // whisper-ctranslate2 always passes its arange of temperatures (0.6000000000000001 among them,
+        // which a segment decoded at it carries into the JSON), so ct2j does too unless --options has one.
+        if (temperature != null || temperatureIncrement != null || !kw.has("temperature")) {
             double first = temperature != null ? temperature : 0.0;
             double step = temperatureIncrement != null ? temperatureIncrement : 0.2;
             var list = kw.putArray("temperature");

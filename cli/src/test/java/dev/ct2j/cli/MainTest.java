@@ -43,26 +43,32 @@ class MainTest {
     }
 
     @Test
-    void transcribePrintsTimedSegments() {
+    void jsonlStreamsSegmentsWithFasterWhispersFieldNames() throws Exception {
         Run r = run("transcribe", TestSupport.data("jfk.flac").toString(), "--model", model(), "--device", "cpu",
-                "--compute-type", "int8", "--language", "en");
+                "--compute-type", "int8", "--language", "en", "--output-format", "jsonl", "--options",
+                "{\"beam_size\": 1}");
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().startsWith("[0.00s -> "), r.out());
+        List<String> lines = r.out().lines().toList();
+        assertTrue(lines.size() >= 1, r.out());
         assertTrue(r.out().contains("ask not what your country can do for you"), r.out());
-    }
-
-    @Test
-    void jsonOutputUsesFasterWhispersFieldNames() throws Exception {
-        Run r = run("transcribe", TestSupport.data("jfk.flac").toString(), "--model", model(), "--device", "cpu",
-                "--compute-type", "int8", "--output-format", "json", "--options", "{\"beam_size\": 1}");
-        assertEquals(0, r.exit(), r.err());
-        JsonNode doc = new ObjectMapper().readTree(r.out());
-        assertEquals("en", doc.path("info").path("language").asText());
-        assertEquals(1, doc.path("info").path("transcription_options").path("beam_size").asInt());
-        JsonNode segment = doc.path("segments").get(0);
+        JsonNode segment = new ObjectMapper().readTree(lines.getFirst());
         for (String field : new String[] {"id", "seek", "start", "end", "text", "tokens", "avg_logprob",
                 "compression_ratio", "no_speech_prob", "words", "temperature"}) {
             assertTrue(segment.has(field), "missing " + field + " in " + segment);
+        }
+    }
+
+    @Test
+    void badFlagsAreUsageErrors() {
+        String jfk = TestSupport.data("jfk.flac").toString();
+        for (String[] args : new String[][] {{"transcribe"}, {"transcribe", jfk, "--nope"},
+                {"transcribe", jfk, "--beam-size", "x"}, {"transcribe", jfk, "--output-format", "docx"},
+                {"transcribe", jfk, "--word_timestamps=maybe"}, {"detect-language", jfk, "--top", "0"},
+                {"models", "frobnicate"}, {"frobnicate"}}) {
+            Run r = run(args);
+            assertEquals(2, r.exit(), String.join(" ", args) + ": " + r.err());
+            assertTrue(r.err().startsWith("ct2j: error: "), String.join(" ", args) + ": " + r.err());
+            assertEquals("", r.out(), String.join(" ", args));
         }
     }
 
@@ -167,7 +173,7 @@ class MainTest {
 
         Run crash = launch(launcher, work, cache,
                 "-XX:+UnlockDiagnosticVMOptions -XX:AbortVMOnException=dev.ct2j.audio.AudioDecodeException",
-                "transcribe", tmp.resolve("missing.wav").toString());
+                "transcribe", Files.writeString(tmp.resolve("not-audio.wav"), "not audio\n").toString());
         assertEquals(134, crash.exit(), crash.err());
         assertEquals("", crash.out(), "nothing on stdout");
         assertTrue(crash.err().contains("A fatal error has been detected"), crash.err());
