@@ -59,6 +59,39 @@ class MainTest {
     }
 
     @Test
+    void stdinAndDetectLanguageOnSeveralFiles(@TempDir Path tmp) throws Exception {
+        java.io.InputStream in = System.in;
+        Run stdin;
+        try {
+            System.setIn(Files.newInputStream(TestSupport.data("jfk.flac")));
+            stdin = run("transcribe", "-", "--model", model(), "--device", "cpu", "--compute-type", "int8",
+                    "--language", "en", "-f", "txt", "-o", tmp.toString());
+        } finally {
+            System.setIn(in);
+        }
+        assertEquals(0, stdin.exit(), stdin.err());
+        assertTrue(Files.readString(tmp.resolve("stdin.txt")).contains("ask not what your country"));
+
+        Run detect = run("detect-language", TestSupport.data("jfk.flac").toString(),
+                TestSupport.data("multilingual.mp3").toString(), "--top", "2", "--model", model(), "--device", "cpu",
+                "--compute-type", "int8");
+        assertEquals(0, detect.exit(), detect.err());
+        List<String> lines = detect.out().lines().toList();
+        assertEquals(4, lines.size(), detect.out());
+        assertTrue(lines.get(0).matches(".*jfk\\.flac\ten 0\\.\\d{4}"), detect.out());
+        assertTrue(lines.get(2).startsWith(TestSupport.data("multilingual.mp3") + "\t"), detect.out());
+
+        Run path = run("models", "path", "base");
+        assertEquals(0, path.exit(), path.err());
+        assertTrue(path.out().strip().endsWith("/base"), path.out());
+        Run list = run("models", "list");
+        assertEquals(0, list.exit(), list.err());
+        assertTrue(list.out().lines().anyMatch(l -> l.startsWith("base\t") && l.contains("\tct2j store\t")), list.out());
+        Run none = run("models", "path", "/no/such/model");
+        assertEquals(2, none.exit(), none.err());
+    }
+
+    @Test
     void badFlagsAreUsageErrors() {
         String jfk = TestSupport.data("jfk.flac").toString();
         for (String[] args : new String[][] {{"transcribe"}, {"transcribe", jfk, "--nope"},
