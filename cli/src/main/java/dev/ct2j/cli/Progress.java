@@ -63,19 +63,25 @@ final class Progress {
         }
     }
 
-    /** One bar per downloaded file, in MiB. */
+    /** One bar per downloaded file of a MiB or more (the small JSON files would only flicker), in MiB. */
     static final class Download implements DownloadProgress {
+        private static final long SMALL = 1 << 20;
+        // The library reports a file once more when it is complete: that must not draw a second bar.
+        private final java.util.Set<String> finished = new java.util.HashSet<>();
         private ProgressBar bar;
         private String file;
 
         @Override
         public synchronized void update(String name, long bytesDone, long totalBytes) {
+            if (finished.contains(name) || (totalBytes >= 0 && totalBytes < SMALL)) {
+                return;
+            }
             if (bar == null || !name.equals(file)) {
                 if (bar != null) {
                     bar.close();
                 }
                 file = name;
-                bar = builder(shorten(name), Math.max(1, totalBytes)).setUnit(" MiB", 1 << 20).showSpeed().build();
+                bar = builder(shorten(name), Math.max(1, totalBytes)).setUnit(" MiB", SMALL).showSpeed().build();
             }
             if (totalBytes > 0) {
                 bar.maxHint(totalBytes);
@@ -85,6 +91,7 @@ final class Progress {
                 bar.close();
                 bar = null;
                 file = null;
+                finished.add(name);
             }
         }
     }
