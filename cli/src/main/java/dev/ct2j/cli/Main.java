@@ -63,19 +63,19 @@ public final class Main {
         return message.replace('\n', ' ');
     }
 
-    static JsonNode parse(String json) throws Exception {
-        return new ObjectMapper().readTree(json);
-    }
-
     // Python's json reads NaN and Infinity, so --options does too: the option's own check then
     // names it ("temperature must be finite ..."). Malformed JSON is bad input, in one line.
     // As Python's json.loads: NaN and Infinity are numbers, and anything after the value is an error.
-    private static final ObjectMapper OPTIONS_JSON = JsonMapper.builder()
-            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+    // In a holder, so that commands without --options (and --help, --version) never load Jackson.
+    private static final class OptionsJson {
+        static final ObjectMapper MAPPER = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+                .build();
+    }
 
     static JsonNode parseOptions(String json) {
-        try (var parser = OPTIONS_JSON.createParser(json)) {
-            JsonNode options = OPTIONS_JSON.readTree(parser);
+        ObjectMapper mapper = OptionsJson.MAPPER;
+        try (var parser = mapper.createParser(json)) {
+            JsonNode options = mapper.readTree(parser);
             long end = parser.currentLocation().getColumnNr();
             if (options == null) {
                 throw new IllegalArgumentException("--options is not valid JSON: it is empty");
