@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code ct2j detect-language AUDIO... [--top K]}: faster-whisper's detect_language, per file. */
-@Command(name = "detect-language", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "detect-language", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
         description = {"Detect the language of audio files (their first 30 s windows): prints 'LANG PROBABILITY',"
                 + " the K most likely with --top K; with several files each line starts with the file and a tab.",
                 "Exit codes: 0 all done; 1 some files failed (one line each); 2 usage error."})

@@ -41,13 +41,14 @@ import picocli.CommandLine.Parameters;
  * keyword arguments and applied over {@code --options}, so that every value is checked, and
  * named in errors, as the library names it.
  */
-@Command(name = "transcribe", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "transcribe", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
         description = {"Transcribe audio files (or directories of them, or - for stdin) into txt, vtt, srt, tsv and"
                 + " json files, as whisper-ctranslate2 0.5.8 writes them; or stream jsonl to stdout.",
                 "Defaults are whisper-ctranslate2's, except --model (base here, small there) and --verbose (off"
                 + " here: a progress bar instead). Where they differ from faster-whisper's library defaults the"
                 + " option says so. Boolean flags take an optional true/false value (--vad-filter,"
-                + " --vad_filter True), and every option also has whisper-ctranslate2's underscore spelling.",
+                + " --vad_filter True), and every option named after a faster-whisper parameter or a"
+                + " whisper-ctranslate2 option also has its underscore spelling (--beam_size, --output_dir).",
                 "Exit codes: 0 all inputs done; 1 some inputs failed (one line each, the others are still"
                 + " written); 2 usage error (also when every input is refused as bad input); 130/143 interrupted."},
         footer = {"", "Outputs are written whole or not at all (a temporary file renamed into place)."})
