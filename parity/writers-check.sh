@@ -5,6 +5,8 @@
 # their segments are the same and the files compare the writers. Cases:
 #   plain        the CLI, no word timestamps, --output_format all
 #   words        the CLI, --word_timestamps True --highlight_words True
+# On ct2j's side these two run the real command line, ./ct2j transcribe, given whisper-ctranslate2's
+# own flags (underscore spellings, True values), so its defaults and file naming are checked too.
 #   lines        --max_line_width 42 --max_line_count 2 --max_words_per_line 6 (words across segments)
 #   words-per-line  --max_words_per_line 4 --pretty_json True
 # The last two rewrite the words case's segments with each side's writers alone (whisper-
@@ -34,9 +36,6 @@ keep() { [ -z "${CT2J_WRITERS_KEEP:-}" ] || { mkdir -p "$CT2J_WRITERS_KEEP"; cp 
 trap 'keep; rm -rf "$WORK"' EXIT
 export OMP_NUM_THREADS=$THREADS
 
-# The temperatures whisper-ctranslate2 passes by default: np.arange(0, 1 + 1e-6, 0.2), whose fourth
-# is 0.6000000000000001, which a segment decoded at it carries into the JSON.
-temperatures="[0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]"
 wc2() { # wc2 CASE ARGS...: whisper-ctranslate2's CLI (its console script's main) on both files
   local case=$1; shift
   # Seeded as ct2j is (write-outputs --seed 0): a window that falls back to temperature > 0 samples,
@@ -71,9 +70,13 @@ wc2 words --word_timestamps True --highlight_words True
 wc2_writers lines words '{"highlight_words": false, "max_line_width": 42, "max_line_count": 2, "max_words_per_line": 6, "pretty_json": false}'
 wc2_writers words-per-line words '{"highlight_words": false, "max_line_width": null, "max_line_count": null, "max_words_per_line": 4, "pretty_json": true}'
 echo "[writers] ct2j" >&2
-transcribe=(--model "$MODEL" --compute-type float32 --threads "$THREADS")
-ct2j plain "${transcribe[@]}" --options "{\"temperature\": $temperatures}"
-ct2j words "${transcribe[@]}" --options "{\"word_timestamps\": true, \"temperature\": $temperatures}" --highlight-words
+cli() { # cli CASE ARGS...: ./ct2j transcribe with whisper-ctranslate2's arguments (seeded as wc2 is)
+  local case=$1; shift
+  "$ROOT/ct2j" transcribe "${AUDIO[@]}" --model_directory "$MODEL" --device cpu --compute_type float32 \
+    --threads "$THREADS" --output_format all --output_dir "$WORK/ct2j/$case" --verbose False --seed 0 "$@"
+}
+cli plain
+cli words --word_timestamps True --highlight_words True
 ct2j lines --from-json "$WORK/ct2j/words" --max-line-width 42 --max-line-count 2 --max-words-per-line 6
 ct2j words-per-line --from-json "$WORK/ct2j/words" --max-words-per-line 4 --pretty-json
 # The writers alone: ct2j writing whisper-ctranslate2's segments.

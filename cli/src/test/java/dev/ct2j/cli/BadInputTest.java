@@ -157,8 +157,8 @@ class BadInputTest {
         String missing = f.root.resolve("missing.wav").toString();
         cases.add(new Case("missing file", List.of("transcribe", missing, "--model", model), 2, List.of(missing), false));
         Path dir = Files.createDirectory(f.root.resolve("a-directory.wav"));
-        cases.add(new Case("directory", List.of("transcribe", dir.toString(), "--model", model), 2,
-                List.of(dir.toString(), "not a regular file"), false));
+        cases.add(new Case("directory without audio files", List.of("transcribe", dir.toString(), "--model", model), 2,
+                List.of(dir.toString(), "no audio files"), false));
         Path fifo = f.root.resolve("fifo.wav");
         Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
         assertEquals(0, mkfifo.waitFor(), "mkfifo");
@@ -407,13 +407,17 @@ class BadInputTest {
         Arrays.fill(silence, (byte) 0x80); // unsigned 8-bit silence
         Path huge = f.file("claims-2^31-samples.wav", wav(1, 8, 1, 1L << 31, silence));
         Run r = launch(f, false, List.of("transcribe", huge.toString(), "--model", f.model.toString(), "--device", "cpu",
-                "--compute-type", "int8", "--language", "en", "--output-format", "json", "--options",
+                "--compute-type", "int8", "--language", "en", "--output-format", "jsonl", "--options",
                 "{\"temperature\": 0, \"beam_size\": 1, \"max_new_tokens\": 8}"));
         MILLIS.put("WAV header claiming 2^31 samples", r.millis());
         assertEquals(0, r.exit(), r.err());
         assertEquals("", r.err());
-        JsonNode info = new ObjectMapper().readTree(r.out()).path("info");
-        assertEquals(dataBytes / 16000.0, info.path("duration").asDouble(), 1e-9, r.out());
+        // Windows are laid over the audio decoded: one claimed 2^31 samples long would start more.
+        double duration = dataBytes / 16000.0;
+        for (String line : r.out().lines().toList()) {
+            JsonNode segment = new ObjectMapper().readTree(line);
+            assertTrue(segment.path("seek").asInt() == 0 && segment.path("start").asDouble() <= duration, line);
+        }
         assertNoLeftovers(f);
     }
 }

@@ -43,26 +43,65 @@ class MainTest {
     }
 
     @Test
-    void transcribePrintsTimedSegments() {
+    void jsonlStreamsSegmentsWithFasterWhispersFieldNames() throws Exception {
         Run r = run("transcribe", TestSupport.data("jfk.flac").toString(), "--model", model(), "--device", "cpu",
-                "--compute-type", "int8", "--language", "en");
+                "--compute-type", "int8", "--language", "en", "--output-format", "jsonl", "--options",
+                "{\"beam_size\": 1}");
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().startsWith("[0.00s -> "), r.out());
+        List<String> lines = r.out().lines().toList();
+        assertTrue(lines.size() >= 1, r.out());
         assertTrue(r.out().contains("ask not what your country can do for you"), r.out());
-    }
-
-    @Test
-    void jsonOutputUsesFasterWhispersFieldNames() throws Exception {
-        Run r = run("transcribe", TestSupport.data("jfk.flac").toString(), "--model", model(), "--device", "cpu",
-                "--compute-type", "int8", "--output-format", "json", "--options", "{\"beam_size\": 1}");
-        assertEquals(0, r.exit(), r.err());
-        JsonNode doc = new ObjectMapper().readTree(r.out());
-        assertEquals("en", doc.path("info").path("language").asText());
-        assertEquals(1, doc.path("info").path("transcription_options").path("beam_size").asInt());
-        JsonNode segment = doc.path("segments").get(0);
+        JsonNode segment = new ObjectMapper().readTree(lines.getFirst());
         for (String field : new String[] {"id", "seek", "start", "end", "text", "tokens", "avg_logprob",
                 "compression_ratio", "no_speech_prob", "words", "temperature"}) {
             assertTrue(segment.has(field), "missing " + field + " in " + segment);
+        }
+    }
+
+    @Test
+    void stdinAndDetectLanguageOnSeveralFiles(@TempDir Path tmp) throws Exception {
+        java.io.InputStream in = System.in;
+        Run stdin;
+        try {
+            System.setIn(Files.newInputStream(TestSupport.data("jfk.flac")));
+            stdin = run("transcribe", "-", "--model", model(), "--device", "cpu", "--compute-type", "int8",
+                    "--language", "en", "-f", "txt", "-o", tmp.toString());
+        } finally {
+            System.setIn(in);
+        }
+        assertEquals(0, stdin.exit(), stdin.err());
+        assertTrue(Files.readString(tmp.resolve("stdin.txt")).contains("ask not what your country"));
+
+        Run detect = run("detect-language", TestSupport.data("jfk.flac").toString(),
+                TestSupport.data("multilingual.mp3").toString(), "--top", "2", "--model", model(), "--device", "cpu",
+                "--compute-type", "int8");
+        assertEquals(0, detect.exit(), detect.err());
+        List<String> lines = detect.out().lines().toList();
+        assertEquals(4, lines.size(), detect.out());
+        assertTrue(lines.get(0).matches(".*jfk\\.flac\ten 0\\.\\d{4}"), detect.out());
+        assertTrue(lines.get(2).startsWith(TestSupport.data("multilingual.mp3") + "\t"), detect.out());
+
+        Run path = run("models", "path", "base");
+        assertEquals(0, path.exit(), path.err());
+        assertTrue(path.out().strip().endsWith("/base"), path.out());
+        Run list = run("models", "list");
+        assertEquals(0, list.exit(), list.err());
+        assertTrue(list.out().lines().anyMatch(l -> l.startsWith("base\t") && l.contains("\tct2j store\t")), list.out());
+        Run none = run("models", "path", "/no/such/model");
+        assertEquals(2, none.exit(), none.err());
+    }
+
+    @Test
+    void badFlagsAreUsageErrors() {
+        String jfk = TestSupport.data("jfk.flac").toString();
+        for (String[] args : new String[][] {{"transcribe"}, {"transcribe", jfk, "--nope"},
+                {"transcribe", jfk, "--beam-size", "x"}, {"transcribe", jfk, "--output-format", "docx"},
+                {"transcribe", jfk, "--word_timestamps=maybe"}, {"detect-language", jfk, "--top", "0"},
+                {"models", "frobnicate"}, {"frobnicate"}}) {
+            Run r = run(args);
+            assertEquals(2, r.exit(), String.join(" ", args) + ": " + r.err());
+            assertTrue(r.err().startsWith("ct2j: error: "), String.join(" ", args) + ": " + r.err());
+            assertEquals("", r.out(), String.join(" ", args));
         }
     }
 
@@ -167,7 +206,7 @@ class MainTest {
 
         Run crash = launch(launcher, work, cache,
                 "-XX:+UnlockDiagnosticVMOptions -XX:AbortVMOnException=dev.ct2j.audio.AudioDecodeException",
-                "transcribe", tmp.resolve("missing.wav").toString());
+                "transcribe", Files.writeString(tmp.resolve("not-audio.wav"), "not audio\n").toString());
         assertEquals(134, crash.exit(), crash.err());
         assertEquals("", crash.out(), "nothing on stdout");
         assertTrue(crash.err().contains("A fatal error has been detected"), crash.err());
