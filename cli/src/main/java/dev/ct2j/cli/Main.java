@@ -10,6 +10,7 @@ import dev.ct2j.engine.EngineException;
 import dev.ct2j.models.ModelDownloadException;
 import dev.ct2j.natives.NativeLibraryException;
 import dev.ct2j.tools.MemCheck;
+import dev.ct2j.trace.PhaseTrace;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -27,6 +28,7 @@ public final class Main {
     static final String STDOUT_FD_PROPERTY = "ct2j.stdout.fd";
 
     public static void main(String[] args) {
+        PhaseTrace.mark("main");
         String stdoutFd = System.getProperty(STDOUT_FD_PROPERTY);
         if (stdoutFd != null) {
             System.setOut(new java.io.PrintStream(new java.io.BufferedOutputStream(

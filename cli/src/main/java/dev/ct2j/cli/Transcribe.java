@@ -10,6 +10,7 @@ import dev.ct2j.output.OutputFormat;
 import dev.ct2j.output.SubtitleOptions;
 import dev.ct2j.output.Timestamps;
 import dev.ct2j.output.Transcript;
+import dev.ct2j.trace.PhaseTrace;
 import dev.ct2j.transcribe.BatchedInferencePipeline;
 import dev.ct2j.transcribe.FasterWhisperKwargs;
 import dev.ct2j.transcribe.InputLimits;
@@ -29,6 +30,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -314,14 +317,20 @@ final class Transcribe implements Callable<Integer> {
         PrintWriter out = new PrintWriter(System.out, false, StandardCharsets.UTF_8);
         PrintStream segmentsTo = streaming ? err : System.out;
         int done = 0;
-        // The model loads once, when the first input has decoded: a run whose inputs are all bad
-        // audio fails without paying for it (and in the order the inputs were given).
+        // The model loads once, on its own thread while the first input decodes (faster-whisper
+        // does one after the other). Errors keep their order: a bad input is reported as such,
+        // and a load that fails matters only once an input needs the model.
+        CompletableFuture<WhisperModel> loading = null;
         WhisperModel model = null;
         try {
             BatchedInferencePipeline pipeline = null;
             for (Input input : files) {
                 Transcript transcript;
                 float[] samples;
+                if (loading == null) {
+                    loading = CompletableFuture.supplyAsync(() -> load(options, limits, isBatched, bars),
+                            task -> Thread.ofPlatform().daemon().name("ct2j-model-load").start(task));
+                }
                 try {
                     samples = input.file() == null ? decodeStdin() : AudioDecoder.decode(input.file());
                 } catch (RuntimeException e) {
@@ -332,7 +341,7 @@ final class Transcribe implements Callable<Integer> {
                     continue;
                 }
                 if (model == null) {
-                    model = load(options, limits, isBatched, bars);
+                    model = loaded(loading);
                     pipeline = isBatched ? new BatchedInferencePipeline(model) : null;
                 }
                 try {
@@ -348,10 +357,12 @@ final class Transcribe implements Callable<Integer> {
                 if (!streaming) {
                     try {
                         List<String> written = new ArrayList<>();
+                        long writing = PhaseTrace.start();
                         for (OutputFormat format : formats) {
                             written.add(AtomicOutput.write(format, transcript, dir, input.name(), subtitles,
                                     prettyJson).getFileName().toString());
                         }
+                        PhaseTrace.end("output", writing);
                         if (bars) {
                             err.println("wrote " + String.join(", ", written) + " in " + dir);
                         }
@@ -365,10 +376,30 @@ final class Transcribe implements Callable<Integer> {
         } finally {
             if (model != null) {
                 model.close();
+            } else if (loading != null) {
+                // No input got as far as the model: wait for the load, then free what it made.
+                WhisperModel unused = loading.exceptionally(failure -> null).join();
+                if (unused != null) {
+                    unused.close();
+                }
             }
         }
         out.flush();
         return finishAfterRun(failures, done);
+    }
+
+    private static WhisperModel loaded(CompletableFuture<WhisperModel> loading) {
+        try {
+            return loading.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            if (e.getCause() instanceof Error cause) {
+                throw cause;
+            }
+            throw e;
+        }
     }
 
     /** The model, checked against the options that depend on it; an error here ends the run. */
