@@ -110,6 +110,15 @@ def main_mode(args, expected):
     except openai.APIStatusError as e:
         error_body_ok(e, 400)
 
+    try:
+        client.audio.transcriptions.create(model="whisper-1", file=open(jfk, "rb"), include=["logprobs"])
+        check(False, "400 expected for include[]=logprobs")
+    except openai.APIStatusError as e:
+        error_body_ok(e, 400)
+    status, _, body = raw(base, "GET", "/metrics", key)
+    check(status == 200 and 'ct2j_errors_total{endpoint="/v1/audio/transcriptions",status="400"}' in body
+          and "ct2j_queue_depth 0" in body, "metrics count the errors")
+
     check(metric(base, key, "ct2j_loaded_models") == 0, "no model loaded before the first transcription")
     time.sleep(1)
     rss_before = metric(base, key, "ct2j_host_rss_bytes")

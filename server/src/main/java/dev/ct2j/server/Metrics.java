@@ -1,5 +1,6 @@
 package dev.ct2j.server;
 
+import dev.ct2j.engine.EngineRuntime;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +43,8 @@ final class Metrics {
         }
     }
 
-    String render(IntSupplier queueDepth, IntSupplier running, Supplier<Iterable<String>> loadedModels) {
+    String render(IntSupplier queueDepth, IntSupplier running, Supplier<Iterable<String>> loadedModels,
+                  boolean gpu) {
         StringBuilder out = new StringBuilder();
         labelled(out, "ct2j_requests_total", "HTTP requests answered, by endpoint and status", "counter", requests);
         labelled(out, "ct2j_errors_total", "requests answered with a status >= 400", "counter", errors);
@@ -74,7 +76,25 @@ final class Metrics {
         }
         gauge(out, "ct2j_loaded_models", "number of models resident now", loaded);
         gauge(out, "ct2j_host_rss_bytes", "resident set size of this process", rssBytes());
+        if (gpu) {
+            gpuMemory(out);
+        }
         return out.toString();
+    }
+
+    // Device-wide (total - free): other processes on the GPU count too, as nvidia-smi shows.
+    private static void gpuMemory(StringBuilder out) {
+        try {
+            int devices = EngineRuntime.cudaDeviceCount();
+            out.append("# HELP ct2j_gpu_used_bytes memory used on each CUDA device\n# TYPE ct2j_gpu_used_bytes gauge\n");
+            for (int i = 0; i < devices; i++) {
+                EngineRuntime.DeviceMemory m = EngineRuntime.cudaMemory(i);
+                out.append("ct2j_gpu_used_bytes{device=\"").append(i).append("\"} ")
+                        .append(m.totalBytes() - m.freeBytes()).append('\n');
+            }
+        } catch (RuntimeException e) {
+            out.append("# ct2j_gpu_used_bytes unavailable: ").append(escape(String.valueOf(e.getMessage()))).append('\n');
+        }
     }
 
     /** VmRSS of this process in bytes, or -1 where /proc is missing. */

@@ -154,7 +154,8 @@ public final class TranscriptionServer implements AutoCloseable {
     // The route pattern, not the path: model names in paths would make a label per model.
     private static String route(Context ctx) {
         try {
-            return ctx.endpoint().path;
+            var matched = ctx.endpoints().matchedHttpEndpoint();
+            return matched == null ? "unmatched" : matched.path;
         } catch (RuntimeException e) {
             return "unmatched";
         }
@@ -187,7 +188,7 @@ public final class TranscriptionServer implements AutoCloseable {
     private void metrics(Context ctx) {
         ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                 .result(metrics.render(() -> Math.max(0, admitted.get() - running.get()), running::get,
-                        models::loadedModels));
+                        models::loadedModels, !config.device().equalsIgnoreCase("cpu")));
     }
 
     // ---- models ------------------------------------------------------------------------------
