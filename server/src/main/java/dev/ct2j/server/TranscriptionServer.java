@@ -644,8 +644,10 @@ public final class TranscriptionServer implements AutoCloseable {
     // ---- shutdown ----------------------------------------------------------------------------
 
     /**
-     * Stops accepting, lets the requests in flight finish within the shutdown timeout, cancels the
-     * rest (each stops before its next native step and answers 503), then closes every model.
+     * Stops accepting, gives the requests in flight the shutdown timeout, cancels the rest (each
+     * stops before its next native step and answers 503), then closes every model. Under SIGTERM
+     * the library's own hook has already refused new native calls, so in-flight requests end at
+     * their next step rather than finishing (README, "The server").
      */
     @Override
     public void close() {
