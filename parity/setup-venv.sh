@@ -24,6 +24,14 @@ if [ ! -f "$writers_stamp" ] || [ "$(cat "$writers_stamp")" != "$writers_want" ]
     -r "$ROOT/parity/requirements-writers.txt"
   echo "$writers_want" > "$writers_stamp"
 fi
+# OpenAI's official client, which the server tests call ct2j serve with (server/check.py).
+server_stamp="$VENV/.requirements-server.sha256"
+server_want=$(sha256sum "$ROOT/parity/requirements-server.txt" | cut -d' ' -f1)
+if [ ! -f "$server_stamp" ] || [ "$(cat "$server_stamp")" != "$server_want" ]; then
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check --require-hashes \
+    -r "$ROOT/parity/requirements-server.txt"
+  echo "$server_want" > "$server_stamp"
+fi
 [ "${1:-}" = "--without-binding" ] && exit 0
 
 CT2_PREFIX=$("$ROOT/native/build.sh" --deps-only)

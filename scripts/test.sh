@@ -31,6 +31,10 @@ echo "== ct2j-spark: local[2], local-cluster (executor JVMs) and Parquet, on dev
 ./mvnw -B -f spark/pom.xml verify -Dct2j.model.dir="$MODEL_DIR" "$@"
 cp -r spark/target/surefire-reports build/surefire/spark
 
+echo "== ct2j serve: OpenAI's Python client against the server on loopback (formats, errors, 8x10 load, TTL memory)"
+./mvnw -B -f server/pom.xml verify -Dct2j.model.dir="$MODEL_DIR" "$@" | tee build/server.log
+cp -r server/target/surefire-reports build/surefire/server
+
 echo "== the consumer example: dev.ct2j:ct2j by its coordinates, in a JVM with an empty home"
 examples/maven-consumer/check.sh "$MODEL_DIR" "$ROOT/../shared/data/jfk.flac" | tee build/consumer.log
 
@@ -71,6 +75,10 @@ parity=$(cat build/parity.log "${int8_logs[@]}" \
 consumer=$(grep -c '^consumer example: passed$' build/consumer.log || true)
 fuzz=$(grep -c '^fuzz [a-z]*: .*, 0 crashes$' build/fuzz.log || true)
 writers=$(sed -n 's/^writers: \([0-9]*\)\/\([0-9]*\) files identical$/\1 \2/p' build/writers.log)
+# The server's JUnit test is in java above; the client checks it runs (server/check.py) count here.
+server=$(sed -n 's/.*server checks ([a-z]*): \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' build/server.log \
+  | awk '{p+=$1; f+=$2} END {print p+0, f+0}')
 read -r wi wt <<< "$writers"; read -r np nf <<< "$native"; read -r jp jf js <<< "$java"; read -r pi pt <<< "$parity"
-echo "native ${np} passed, java ${jp} passed (${js} skipped), consumer example ${consumer}/1, fuzz targets ${fuzz}/2 clean, parity ${pi}/${pt} identical, writers ${wi}/${wt} files identical"
-echo "ct2j: $((np + jp + consumer + fuzz + pi + wi)) passed, $((nf + jf + 1 - consumer + 2 - fuzz + pt - pi + wt - wi)) failed, ${js} skipped"
+read -r sp sf <<< "$server"
+echo "native ${np} passed, java ${jp} passed (${js} skipped), server client checks ${sp} passed, consumer example ${consumer}/1, fuzz targets ${fuzz}/2 clean, parity ${pi}/${pt} identical, writers ${wi}/${wt} files identical"
+echo "ct2j: $((np + jp + sp + consumer + fuzz + pi + wi)) passed, $((nf + jf + sf + 1 - consumer + 2 - fuzz + pt - pi + wt - wi)) failed, ${js} skipped"

@@ -1,5 +1,6 @@
 package dev.ct2j.transcribe;
 
+import dev.ct2j.engine.ModelBusyException;
 import dev.ct2j.engine.ModelOptions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -181,6 +182,32 @@ public final class ModelManager implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "closing an evicted model failed", e);
             }
         }
+    }
+
+    /**
+     * Closes a loaded model now, for a service's explicit unload (speaches' DELETE /api/ps/{id}).
+     * A held model is never closed under its holders: that is an error the caller must see, not
+     * a silent no-op.
+     *
+     * @return false if the model is not loaded
+     * @throws ModelBusyException if someone holds the model
+     */
+    public boolean unload(String name) {
+        WhisperModel model;
+        synchronized (this) {
+            Entry entry = entries.get(name);
+            if (entry == null) {
+                return false;
+            }
+            if (entry.holders > 0) {
+                throw new ModelBusyException("model '" + name + "' is in use by " + entry.holders
+                        + (entry.holders == 1 ? " holder" : " holders"));
+            }
+            entries.remove(name);
+            model = entry.model;
+        }
+        closeAll(List.of(model));
+        return true;
     }
 
     /** Names of the models loaded now, least recently used first. */

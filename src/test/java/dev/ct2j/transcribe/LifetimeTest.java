@@ -311,6 +311,22 @@ class LifetimeTest {
     }
 
     @Test
+    void modelManagerUnloadRefusesAHeldModel() {
+        String dir = TestSupport.modelDir().toString();
+        try (ModelManager manager = new ModelManager(2, Duration.ofMinutes(5), INT8)) {
+            assertFalse(manager.unload(dir), "not loaded: nothing to unload");
+            ModelManager.Lease lease = manager.acquire(dir);
+            WhisperModel model = lease.model();
+            assertThrows(dev.ct2j.engine.ModelBusyException.class, () -> manager.unload(dir));
+            assertFalse(model.isClosed(), "a refused unload leaves the model to its holder");
+            lease.close();
+            assertTrue(manager.unload(dir));
+            assertTrue(model.isClosed());
+            assertTrue(manager.loadedModels().isEmpty());
+        }
+    }
+
+    @Test
     void oneModelServesEightThreadsWithSequentialResults() throws Throwable {
         float[][] audio = {jfk, AudioDecoder.decode(TestSupport.data("hotwords.mp3")),
                 AudioDecoder.decodeStereo(TestSupport.data("stereo_diarization.wav")).left()};
