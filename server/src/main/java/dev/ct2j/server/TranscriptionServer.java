@@ -10,6 +10,7 @@ import dev.ct2j.engine.ModelBusyException;
 import dev.ct2j.engine.ModelOptions;
 import dev.ct2j.models.HubOptions;
 import dev.ct2j.models.ModelDownloadException;
+import dev.ct2j.natives.NativeMemory;
 import dev.ct2j.output.OutputFormat;
 import dev.ct2j.output.SubtitleOptions;
 import dev.ct2j.output.Transcript;
@@ -30,10 +31,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.StringWriter;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -285,20 +282,10 @@ public final class TranscriptionServer implements AutoCloseable {
         }
     }
 
-    private static final MethodHandle MALLOC_TRIM = Linker.nativeLinker().defaultLookup().find("malloc_trim")
-            .map(s -> Linker.nativeLinker().downcallHandle(s, FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                    ValueLayout.JAVA_LONG)))
-            .orElse(null);
-
+    // The GC first: what the closed model's Java objects held natively is freed by their cleaners.
     static void trimMemory() {
         System.gc();
-        if (MALLOC_TRIM != null) {
-            try {
-                int ignored = (int) MALLOC_TRIM.invokeExact(0L);
-            } catch (Throwable e) {
-                LOG.log(System.Logger.Level.WARNING, "malloc_trim failed", e);
-            }
-        }
+        NativeMemory.trim();
     }
 
     // ---- transcription -----------------------------------------------------------------------
