@@ -215,7 +215,7 @@ final class NativeExtractor {
         return HexFormat.of().formatHex(digest.digest());
     }
 
-    private static String sha256Hex(byte[] bytes) {
+    static String sha256Hex(byte[] bytes) {
         return HexFormat.of().formatHex(sha256().digest(bytes));
     }
 

@@ -1,9 +1,13 @@
 package dev.ct2j.natives;
 
+import java.io.IOException;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.OptionalLong;
 
 /**
  * Gives the memory a closed or unloaded model freed back to the operating system.
@@ -56,6 +60,24 @@ public final class NativeMemory {
         LOG.log(System.Logger.Level.DEBUG, "malloc_trim(0) in {0} ms, released: {1}",
                 (System.nanoTime() - start) / 1_000_000.0, released != 0);
         return released != 0;
+    }
+
+    /**
+     * A memory figure of this process from Linux's {@code /proc/self/status} ({@code VmRSS},
+     * {@code VmHWM}, {@code RssAnon}, ...), in bytes; empty where there is no such file or field.
+     */
+    public static OptionalLong processStatusBytes(String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(field + ":")) {
+                    String[] parts = line.substring(field.length() + 1).trim().split("\\s+");
+                    return OptionalLong.of(Long.parseLong(parts[0]) * 1024);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux: no figure
+        }
+        return OptionalLong.empty();
     }
 
     private static MethodHandle lookupMallocTrim() {

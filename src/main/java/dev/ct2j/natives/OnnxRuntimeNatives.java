@@ -9,9 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
@@ -74,7 +71,7 @@ public final class OnnxRuntimeNatives {
             key.append(name).append(' ').append(connection.getContentLengthLong()).append(' ').append(crc).append('\n');
         }
         String keyText = key.toString();
-        Path folder = root.resolve("onnxruntime-" + sha256Hex(keyText).substring(0, 16));
+        Path folder = root.resolve("onnxruntime-" + NativeExtractor.sha256Hex(keyText.getBytes(StandardCharsets.UTF_8)).substring(0, 16));
         Path marker = folder.resolve(MARKER);
         if (Files.isRegularFile(marker) && Files.readString(marker).equals(keyText)) {
             return Optional.of(folder);
@@ -100,13 +97,5 @@ public final class OnnxRuntimeNatives {
             NativeExtractor.deleteTree(staging);
         }
         return Optional.of(folder);
-    }
-
-    private static String sha256Hex(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
     }
 }

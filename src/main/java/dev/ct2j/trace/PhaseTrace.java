@@ -1,5 +1,6 @@
 package dev.ct2j.trace;
 
+import dev.ct2j.natives.NativeMemory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -90,16 +91,8 @@ public final class PhaseTrace {
     }
 
     private static double rssMb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // not Linux: no RSS
-        }
-        return Double.NaN;
+        return NativeMemory.processStatusBytes("VmRSS").stream().mapToDouble(bytes -> bytes / (1024.0 * 1024.0))
+                .findFirst().orElse(Double.NaN);
     }
 
     private static Path file() {

@@ -1,9 +1,7 @@
 package dev.ct2j.server;
 
 import dev.ct2j.engine.EngineRuntime;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.ct2j.natives.NativeMemory;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -99,16 +97,7 @@ final class Metrics {
 
     /** VmRSS of this process in bytes, or -1 where /proc is missing. */
     static long rssBytes() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
+        return NativeMemory.processStatusBytes("VmRSS").orElse(-1);
     }
 
     private static void labelled(StringBuilder out, String name, String help, String type, Map<String, LongAdder> values) {

@@ -1,6 +1,7 @@
 package dev.ct2j.spark;
 
 import dev.ct2j.engine.ModelOptions;
+import dev.ct2j.natives.NativeMemory;
 import dev.ct2j.transcribe.LifetimeOptions;
 import dev.ct2j.transcribe.ModelEventListener;
 import dev.ct2j.transcribe.ModelManager;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
 
@@ -139,22 +141,15 @@ public final class ExecutorModels {
         return n;
     }
 
-    // Linux's view of this process: resident now and at its peak (VmRSS, VmHWM), in MB.
+    // Linux's view of this process: resident now and at its peak (VmRSS, VmHWM), in MB; "?" where
+    // it is not Linux (the figure is optional).
     static String memory() {
-        try {
-            String rss = "?";
-            String hwm = "?";
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    rss = String.valueOf(Long.parseLong(line.replaceAll("\\D", "")) / 1024);
-                } else if (line.startsWith("VmHWM:")) {
-                    hwm = String.valueOf(Long.parseLong(line.replaceAll("\\D", "")) / 1024);
-                }
-            }
-            return "rss_mb=" + rss + " peak_rss_mb=" + hwm;
-        } catch (IOException | RuntimeException e) {
-            return "rss_mb=? peak_rss_mb=?"; // not Linux: the figure is optional
-        }
+        return "rss_mb=" + megabytes("VmRSS") + " peak_rss_mb=" + megabytes("VmHWM");
+    }
+
+    private static String megabytes(String field) {
+        OptionalLong bytes = NativeMemory.processStatusBytes(field);
+        return bytes.isPresent() ? String.valueOf(bytes.getAsLong() / (1024 * 1024)) : "?";
     }
 
     private static Duration idleTimeout() {

@@ -12,9 +12,7 @@ import dev.ct2j.transcribe.Segment;
 import dev.ct2j.transcribe.Transcription;
 import dev.ct2j.transcribe.TranscriptionOptions;
 import dev.ct2j.transcribe.WhisperModel;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -511,17 +509,8 @@ public final class MemCheck implements Callable<Integer> {
 
     /** A /proc/self/status field (kB) in bytes. */
     static long status(String field) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(field + ":")) {
-                    String[] parts = line.substring(field.length() + 1).trim().split("\\s+");
-                    return Long.parseLong(parts[0]) * 1024;
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read /proc/self/status (memcheck needs Linux)", e);
-        }
-        throw new IllegalStateException("no " + field + " in /proc/self/status");
+        return NativeMemory.processStatusBytes(field).orElseThrow(() -> new IllegalStateException(
+                "cannot read " + field + " from /proc/self/status (memcheck needs Linux)"));
     }
 
     /**
