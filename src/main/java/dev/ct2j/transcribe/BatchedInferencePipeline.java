@@ -2,10 +2,8 @@ package dev.ct2j.transcribe;
 
 import dev.ct2j.audio.AudioDecoder;
 import dev.ct2j.engine.EncoderOutput;
-import dev.ct2j.engine.Features;
 import dev.ct2j.engine.GenerationOptions;
 import dev.ct2j.engine.GenerationResult;
-import dev.ct2j.engine.LanguageProbability;
 import dev.ct2j.features.MelSpectrogram;
 import dev.ct2j.tokenizer.WhisperTokenizer;
 import dev.ct2j.transcribe.WindowDecoding.WindowSegment;
@@ -33,12 +31,23 @@ public final class BatchedInferencePipeline {
     private static final System.Logger LOG = System.getLogger("dev.ct2j");
 
     private final WhisperModel model;
+    private final ChunkDecoder decoder;
 
     public BatchedInferencePipeline(WhisperModel model) {
-        if (model == null) {
-            throw new IllegalArgumentException("model must not be null");
+        this(model, ChunkDecoder.alone());
+    }
+
+    /**
+     * @param decoder runs the encoder and generate step; {@link ChunkDecoder#alone()} decodes each
+     *                request's chunks by themselves. Requests with word timestamps always do, as
+     *                their alignment needs the encoder output of their own chunks.
+     */
+    public BatchedInferencePipeline(WhisperModel model, ChunkDecoder decoder) {
+        if (model == null || decoder == null) {
+            throw new IllegalArgumentException("model and decoder must not be null");
         }
         this.model = model;
+        this.decoder = decoder;
     }
 
     /** faster-whisper's defaults for the batched transcribe: VAD on, without_timestamps on. */
@@ -234,89 +243,84 @@ public final class BatchedInferencePipeline {
 
         private void forward(List<MelSpectrogram> batch, List<ChunkMetadata> metadata) {
             int n = batch.size();
-            float[] stacked = new float[n * batch.getFirst().nMels() * 3000];
-            int stride = batch.getFirst().nMels() * 3000;
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(batch.get(i).padOrTrim(3000).data(), 0, stacked, i * stride, stride);
+            // The initial prompt is encoded without the leading space sequential mode adds, and
+            // there is no prefix (faster-whisper's batched semantics).
+            List<Integer> previous = options.initialPrompt() != null ? tokenizer.encode(options.initialPrompt())
+                    : List.of();
+            List<Integer> prompt = WindowDecoding.getPrompt(tokenizer, previous, options.withoutTimestamps(),
+                    null, options.hotwords());
+            int maxLength = WindowDecoding.maxLength(prompt.size(), options.maxNewTokens());
+            WindowDecoding.checkPromptFits(prompt, tokenizer);
+            int languageIndex = options.multilingual() ? prompt.indexOf(tokenizer.languageToken().orElseThrow()) : -1;
+            // Batched mode passes sampling_temperature but keeps sampling_topk=1: the
+            // temperature has no effect (faster-whisper quirk), and no max_initial_timestamp.
+            GenerationOptions generation = GenerationOptions.builder().beamSize(options.beamSize())
+                    .patience((float) options.patience()).lengthPenalty((float) options.lengthPenalty())
+                    .maxLength(maxLength).suppressBlank(options.suppressBlank()).suppressTokens(suppressTokens)
+                    .returnScores(true).returnNoSpeechProb(true)
+                    .samplingTemperature((float) (double) options.temperatures().getFirst())
+                    .repetitionPenalty((float) options.repetitionPenalty())
+                    .noRepeatNgramSize(options.noRepeatNgramSize()).build();
+            List<ChunkDecoder.Job> jobs = new ArrayList<>(n);
+            for (MelSpectrogram chunk : batch) {
+                jobs.add(new ChunkDecoder.Job(chunk, prompt, languageIndex, generation));
             }
-            try (Features input = Features.of(stacked, n, batch.getFirst().nMels(), 3000);
-                 EncoderOutput encoderOutput = model.engine().encode(input, false)) {
-                // The initial prompt is encoded without the leading space sequential mode adds, and
-                // there is no prefix (faster-whisper's batched semantics).
-                List<Integer> previous = options.initialPrompt() != null ? tokenizer.encode(options.initialPrompt())
-                        : List.of();
-                List<Integer> prompt = WindowDecoding.getPrompt(tokenizer, previous, options.withoutTimestamps(),
-                        null, options.hotwords());
-                int maxLength = WindowDecoding.maxLength(prompt.size(), options.maxNewTokens());
-                WindowDecoding.checkPromptFits(prompt, tokenizer);
-                List<List<Integer>> prompts = new ArrayList<>();
-                List<String> languages = new ArrayList<>();
-                if (options.multilingual()) {
-                    int languageIndex = prompt.indexOf(tokenizer.languageToken().orElseThrow());
-                    for (List<LanguageProbability> item : model.engine().detectLanguage(encoderOutput)) {
-                        List<Integer> p = new ArrayList<>(prompt);
-                        p.set(languageIndex, model.vocabulary().tokenToId(item.getFirst().token()).orElseThrow());
-                        prompts.add(p);
-                        languages.add(item.getFirst().code());
-                    }
-                } else {
-                    for (int i = 0; i < n; i++) {
-                        prompts.add(prompt);
-                        languages.add(tokenizer.languageCode());
-                    }
+            stop.check();
+            if (wordTimestamps == null) {
+                finish(decoder.decode(model, jobs), metadata, null);
+            } else {
+                try (EncoderOutput encoderOutput = ChunkDecoder.encode(model, jobs)) {
+                    finish(ChunkDecoder.generate(model, jobs, encoderOutput), metadata, encoderOutput);
                 }
-                // Batched mode passes sampling_temperature but keeps sampling_topk=1: the
-                // temperature has no effect (faster-whisper quirk), and no max_initial_timestamp.
-                GenerationOptions generation = GenerationOptions.builder().beamSize(options.beamSize())
-                        .patience((float) options.patience()).lengthPenalty((float) options.lengthPenalty())
-                        .maxLength(maxLength).suppressBlank(options.suppressBlank()).suppressTokens(suppressTokens)
-                        .returnScores(true).returnNoSpeechProb(true)
-                        .samplingTemperature((float) (double) options.temperatures().getFirst())
-                        .repetitionPenalty((float) options.repetitionPenalty())
-                        .noRepeatNgramSize(options.noRepeatNgramSize()).build();
-                stop.check();
-                List<GenerationResult> results = model.engine().generate(encoderOutput, prompts, generation);
+            }
+        }
 
-                List<List<WindowSegment>> segmented = new ArrayList<>();
-                List<Integer> segmentSizes = new ArrayList<>();
-                List<double[]> scores = new ArrayList<>();
-                for (int i = 0; i < n; i++) {
-                    GenerationResult result = results.get(i);
-                    List<Integer> tokens = result.hypotheses().getFirst().ids();
-                    double avgLogprob = WindowDecoding.avgLogprob(result.hypotheses().getFirst().score(), tokens.size(),
-                            options.lengthPenalty());
-                    scores.add(new double[] {avgLogprob, result.noSpeechProb()});
-                    ChunkMetadata chunk = metadata.get(i);
-                    int segmentSize = (int) (Math.ceil(chunk.duration()) * 100);
-                    segmentSizes.add(segmentSize);
-                    WindowDecoding.Split split = WindowDecoding.splitSegmentsByTimestamps(
-                            tokenizer.timestampBegin(), tokens, chunk.offset(), segmentSize, chunk.duration(), 0);
-                    List<WindowSegment> subsegments = new ArrayList<>();
-                    int seek = (int) (chunk.offset() * 100);
-                    for (WindowSegment s : split.segments()) {
-                        WindowSegment withSeek = new WindowSegment(seek, s.start, s.end, s.tokens);
-                        subsegments.add(withSeek);
-                    }
-                    segmented.add(subsegments);
+        private void finish(List<ChunkDecoder.Decoded> results, List<ChunkMetadata> metadata,
+                            EncoderOutput encoderOutput) {
+            int n = results.size();
+            List<String> languages = new ArrayList<>();
+            for (ChunkDecoder.Decoded d : results) {
+                languages.add(d.language() != null ? d.language() : tokenizer.languageCode());
+            }
+            List<List<WindowSegment>> segmented = new ArrayList<>();
+            List<Integer> segmentSizes = new ArrayList<>();
+            List<double[]> scores = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                GenerationResult result = results.get(i).result();
+                List<Integer> tokens = result.hypotheses().getFirst().ids();
+                double avgLogprob = WindowDecoding.avgLogprob(result.hypotheses().getFirst().score(), tokens.size(),
+                        options.lengthPenalty());
+                scores.add(new double[] {avgLogprob, result.noSpeechProb()});
+                ChunkMetadata chunk = metadata.get(i);
+                int segmentSize = (int) (Math.ceil(chunk.duration()) * 100);
+                segmentSizes.add(segmentSize);
+                WindowDecoding.Split split = WindowDecoding.splitSegmentsByTimestamps(
+                        tokenizer.timestampBegin(), tokens, chunk.offset(), segmentSize, chunk.duration(), 0);
+                List<WindowSegment> subsegments = new ArrayList<>();
+                int seek = (int) (chunk.offset() * 100);
+                for (WindowSegment s : split.segments()) {
+                    WindowSegment withSeek = new WindowSegment(seek, s.start, s.end, s.tokens);
+                    subsegments.add(withSeek);
                 }
-                if (wordTimestamps != null) {
-                    stop.check();
-                    lastSpeechTimestamp = wordTimestamps.addWordTimestamps(segmented, tokenizer, encoderOutput,
-                            segmentSizes, options.prependPunctuations(), options.appendPunctuations(),
-                            lastSpeechTimestamp);
-                }
-                double temperature = options.temperatures().getFirst();
-                for (int i = 0; i < n; i++) {
-                    for (WindowSegment s : segmented.get(i)) {
-                        segIdx++;
-                        String text = tokenizer.decode(s.tokens);
-                        // round(x, 3) on a Python float, or numpy's round when the time came from a word.
-                        double start = s.startFromWord ? NumpyMath.round(s.start, 3) : PyMath.round(s.start, 3);
-                        double end = s.endFromWord ? NumpyMath.round(s.end, 3) : PyMath.round(s.end, 3);
-                        pending.add(new Segment(segIdx, s.seek, start, end, text, s.tokens, scores.get(i)[0],
-                                PyMath.compressionRatio(text), scores.get(i)[1],
-                                wordTimestamps != null ? s.words : null, temperature, languages.get(i)));
-                    }
+                segmented.add(subsegments);
+            }
+            if (wordTimestamps != null) {
+                stop.check();
+                lastSpeechTimestamp = wordTimestamps.addWordTimestamps(segmented, tokenizer, encoderOutput,
+                        segmentSizes, options.prependPunctuations(), options.appendPunctuations(),
+                        lastSpeechTimestamp);
+            }
+            double temperature = options.temperatures().getFirst();
+            for (int i = 0; i < n; i++) {
+                for (WindowSegment s : segmented.get(i)) {
+                    segIdx++;
+                    String text = tokenizer.decode(s.tokens);
+                    // round(x, 3) on a Python float, or numpy's round when the time came from a word.
+                    double start = s.startFromWord ? NumpyMath.round(s.start, 3) : PyMath.round(s.start, 3);
+                    double end = s.endFromWord ? NumpyMath.round(s.end, 3) : PyMath.round(s.end, 3);
+                    pending.add(new Segment(segIdx, s.seek, start, end, text, s.tokens, scores.get(i)[0],
+                            PyMath.compressionRatio(text), scores.get(i)[1],
+                            wordTimestamps != null ? s.words : null, temperature, languages.get(i)));
                 }
             }
         }

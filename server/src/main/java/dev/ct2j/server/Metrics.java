@@ -16,6 +16,7 @@ final class Metrics {
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private final Map<Integer, LongAdder> batchSizes = new ConcurrentHashMap<>();
     private final LongAdder batches = new LongAdder();
+    private final LongAdder sharedBatches = new LongAdder();
     // Milliseconds, summed: doubles would need a lock, and ms is precise enough for an RTF.
     private final AtomicLong audioMillis = new AtomicLong();
     private final AtomicLong processingMillis = new AtomicLong();
@@ -28,9 +29,12 @@ final class Metrics {
         }
     }
 
-    void batch(int size) {
+    void batch(int size, int requests) {
         batches.increment();
         batchSizes.computeIfAbsent(size, k -> new LongAdder()).increment();
+        if (requests > 1) {
+            sharedBatches.increment();
+        }
     }
 
     void transcribed(double audioSeconds, double processingSeconds) {
@@ -59,6 +63,8 @@ final class Metrics {
         out.append("ct2j_batch_size_bucket{le=\"+Inf\"} ").append(batches.sum()).append('\n');
         out.append("ct2j_batch_size_sum ").append(sum).append('\n');
         out.append("ct2j_batch_size_count ").append(batches.sum()).append('\n');
+        counter(out, "ct2j_shared_batches_total", "engine calls that decoded chunks of more than one request",
+                sharedBatches.sum());
         counter(out, "ct2j_audio_seconds_total", "seconds of audio transcribed", audioMillis.get() / 1000.0);
         counter(out, "ct2j_processing_seconds_total", "wall time spent transcribing", processingMillis.get() / 1000.0);
         double audio = audioMillis.get();

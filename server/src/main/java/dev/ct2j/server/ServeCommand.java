@@ -26,9 +26,9 @@ public final class ServeCommand implements Callable<Integer> {
     Integer workers;
     @Option(names = "--cpu-threads", description = "Threads per transcription (default: cores / workers).")
     Integer cpuThreads;
-    @Option(names = "--batch-size", description = "1: faster-whisper's sequential transcribe; more: the batched pipeline per request, this many VAD chunks per engine call (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", description = "1: faster-whisper's sequential transcribe; more: the batched pipeline, this many VAD chunks per engine call, shared between concurrent requests with the same model and options (default: ${DEFAULT-VALUE}).")
     int batchSize = 1;
-    @Option(names = "--batch-window-ms", description = "Accepted for compatibility; batching across requests is not implemented, so it has no effect (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-window-ms", description = "With --batch-size > 1: how long an engine call may wait for other requests' chunks to fill its batch; 0 never waits, yet requests arriving during a call still share the next one (default: ${DEFAULT-VALUE}).")
     long batchWindowMs = 0;
     @Option(names = "--max-queue", description = "Requests that may wait for a worker; more get 429 (default: ${DEFAULT-VALUE}).")
     int maxQueue = 64;

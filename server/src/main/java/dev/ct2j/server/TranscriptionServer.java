@@ -66,6 +66,7 @@ public final class TranscriptionServer implements AutoCloseable {
     private final ServerConfig config;
     private final ModelManager models;
     private final Metrics metrics = new Metrics();
+    private final CrossRequestBatcher batcher;
     private final Semaphore workers;
     private final AtomicInteger admitted = new AtomicInteger();
     private final AtomicInteger running = new AtomicInteger();
@@ -81,6 +82,8 @@ public final class TranscriptionServer implements AutoCloseable {
     private TranscriptionServer(ServerConfig config) throws IOException {
         this.config = config;
         this.workers = new Semaphore(config.workers(), true);
+        this.batcher = config.batchSize() > 1
+                ? new CrossRequestBatcher(config.batchSize(), config.batchWindowMs(), metrics::batch) : null;
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ct2j-server-timers");
             t.setDaemon(true);
@@ -441,8 +444,9 @@ public final class TranscriptionServer implements AutoCloseable {
             WhisperModel model = lease.model();
             Transcription transcription;
             try {
-                transcription = config.batchSize() > 1
-                        ? new BatchedInferencePipeline(model).transcribe(audio, request.options(), config.batchSize())
+                transcription = batcher != null
+                        ? new BatchedInferencePipeline(model, batcher).transcribe(audio, request.options(),
+                                config.batchSize())
                         : model.transcribe(audio, request.options());
             } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest(e.getMessage(), null);
@@ -453,7 +457,9 @@ public final class TranscriptionServer implements AutoCloseable {
                 transcription.close();
             }, config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
             try (transcription) {
-                metrics.batch(config.batchSize());
+                if (batcher == null) {
+                    metrics.batch(1, 1); // sequential mode: one 30-second window per engine call
+                }
                 if (request.stream()) {
                     stream(ctx, transcription, audio.length);
                 } else {
