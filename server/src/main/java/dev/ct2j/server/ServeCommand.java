@@ -2,11 +2,13 @@ package dev.ct2j.server;
 
 import dev.ct2j.natives.NativeShutdown;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 /** {@code ct2j serve}: the OpenAI-compatible server's command line. */
 @Command(name = "ct2j serve", mixinStandardHelpOptions = true, sortOptions = false,
@@ -66,6 +68,21 @@ public final class ServeCommand implements Callable<Integer> {
         System.setProperty(NativeShutdown.TIMEOUT_PROPERTY, Long.toString(config.shutdownTimeout().toMillis() + 2000));
         TranscriptionServer server = TranscriptionServer.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
+        // SIGTERM and SIGINT drain the server first and exit after: once the JVM exits, the
+        // library's shutdown hook refuses native calls, and requests in flight could not finish.
+        for (String name : List.of("TERM", "INT")) {
+            Signal signal = new Signal(name);
+            try {
+                Signal.handle(signal, s -> Thread.ofPlatform().name("ct2j-server-drain").start(() -> {
+                    server.close();
+                    System.exit(128 + s.getNumber());
+                }));
+            } catch (IllegalArgumentException e) {
+                // The JVM keeps this signal (-Xrs, or a debugger): the shutdown hook below still closes.
+                System.err.println("ct2j serve: cannot handle SIG" + name + " (" + e.getMessage()
+                        + "); it stops the server without draining");
+            }
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             stopped.countDown();

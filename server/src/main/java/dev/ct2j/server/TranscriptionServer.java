@@ -77,6 +77,9 @@ public final class TranscriptionServer implements AutoCloseable {
     private final long startedEpochSeconds = System.currentTimeMillis() / 1000;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean accepting = true;
+    // Set once the shutdown timeout has passed and the requests still in flight are cancelled; a
+    // request that finished before then is answered normally.
+    private volatile boolean cancelling;
     private volatile boolean loadingDefault;
 
     private TranscriptionServer(ServerConfig config) throws IOException {
@@ -471,7 +474,7 @@ public final class TranscriptionServer implements AutoCloseable {
                     } catch (IllegalStateException e) {
                         throw interrupted(timedOut.get(), e);
                     }
-                    if (timedOut.get() || !accepting) {
+                    if (timedOut.get() || cancelling) {
                         throw interrupted(timedOut.get(), null);
                     }
                     respond(ctx, request, transcription, segments);
@@ -637,10 +640,10 @@ public final class TranscriptionServer implements AutoCloseable {
     // ---- shutdown ----------------------------------------------------------------------------
 
     /**
-     * Stops accepting, gives the requests in flight the shutdown timeout, cancels the rest (each
-     * stops before its next native step and answers 503), then closes every model. Under SIGTERM
-     * the library's own hook has already refused new native calls, so in-flight requests end at
-     * their next step rather than finishing (README, "The server").
+     * Stops accepting, lets the requests in flight finish within the shutdown timeout, cancels
+     * the rest (each stops before its next native step and answers 503), then closes every model.
+     * {@code ct2j serve} calls it from its SIGTERM/SIGINT handler, before the JVM (and with it the
+     * library's shutdown hook, which refuses new native calls) begins to exit.
      */
     @Override
     public void close() {
@@ -652,6 +655,7 @@ public final class TranscriptionServer implements AutoCloseable {
         while (admitted.get() > 0 && System.nanoTime() < deadline) {
             sleep(20);
         }
+        cancelling = true;
         for (Transcription t : inFlight) {
             t.close();
         }

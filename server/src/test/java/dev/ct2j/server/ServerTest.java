@@ -61,7 +61,8 @@ class ServerTest {
         assertTrue(Files.isRegularFile(model.resolve("model.bin")), "model missing: " + model);
         assertTrue(Files.isExecutable(python), "project venv missing: run parity/setup-venv.sh");
         Path expected = work.resolve("expected.json");
-        Files.writeString(expected, JSON.writeValueAsString(expected(model, data)));
+        ObjectNode expectedResults = expected(model, data);
+        Files.writeString(expected, JSON.writeValueAsString(expectedResults));
 
         Path log = work.resolve("server.log");
         Process server = startServer(model, log, "--api-key", "test-key", "--model-ttl", "2",
@@ -87,6 +88,8 @@ class ServerTest {
             waitHealthy(url);
             String out = runCheck(python, repo, url, expected, data, work, "queue");
             System.out.println("server check (queue): " + out);
+            drainsOnSigterm(queued, url, data.resolve("multilingual.mp3"),
+                    expectedResults.get("results").get("multilingual.mp3").get("text").asText());
         } finally {
             queued.destroy();
             if (!queued.waitFor(20, TimeUnit.SECONDS)) {
@@ -180,6 +183,40 @@ class ServerTest {
             Thread.sleep(50);
         }
         return fail("the server did not start:\n" + Files.readString(log));
+    }
+
+    // SIGTERM while a request decodes: the request still gets its whole answer (the server drains
+    // within its shutdown timeout before the JVM exits), and the server then exits 143.
+    private static void drainsOnSigterm(Process server, String url, Path audio, String expectedText) throws Exception {
+        var client = java.net.http.HttpClient.newHttpClient();
+        String boundary = "ct2j-drain-boundary";
+        var body = new java.io.ByteArrayOutputStream();
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\""
+                + audio.getFileName() + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes());
+        body.writeBytes(Files.readAllBytes(audio));
+        body.writeBytes(("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n"
+                + "whisper-1\r\n--" + boundary + "--\r\n").getBytes());
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/v1/audio/transcriptions"))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build();
+        var response = client.sendAsync(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        Pattern inProgress = Pattern.compile("(?m)^ct2j_requests_in_progress 1$");
+        while (!inProgress.matcher(client.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(url + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body()).find()) {
+            assertTrue(System.nanoTime() < deadline && !response.isDone(), "the request never showed as in progress");
+            Thread.sleep(10);
+        }
+        long signalled = System.nanoTime();
+        server.destroy();
+        var answer = response.get(60, TimeUnit.SECONDS);
+        assertEquals(200, answer.statusCode(), "the request in flight at SIGTERM: " + answer.body());
+        assertEquals(expectedText, JSON.readTree(answer.body()).get("text").asText(), "its text");
+        assertTrue(server.waitFor(20, TimeUnit.SECONDS), "the server did not exit after draining");
+        assertEquals(143, server.exitValue(), "exit status after SIGTERM");
+        System.out.printf("drain: the request in flight at SIGTERM answered 200 in full; exit 143 %.1f s after"
+                + " the signal%n", (System.nanoTime() - signalled) / 1e9);
     }
 
     private static void waitHealthy(String url) throws Exception {
