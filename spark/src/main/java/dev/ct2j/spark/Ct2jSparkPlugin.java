@@ -11,7 +11,9 @@ import org.apache.spark.api.plugin.SparkPlugin;
  * executor shuts down, so that native memory is freed while the JVM is still orderly (before
  * Spark's own shutdown hooks and the worker's kill). Without the plugin the models are still
  * closed, by the JVM shutdown hook that {@link ExecutorModels} registers; the plugin makes it
- * happen at the executor's stop rather than at whatever point the process dies.
+ * happen at the executor's stop rather than at whatever point the process dies. With
+ * {@link WhisperTranscriber#preloadConf()} in the conf, it also loads the model as the executor
+ * starts.
  */
 public final class Ct2jSparkPlugin implements SparkPlugin {
     @Override
@@ -27,6 +29,7 @@ public final class Ct2jSparkPlugin implements SparkPlugin {
             public void init(PluginContext ctx, Map<String, String> extraConf) {
                 ExecutorModels.attach(ctx.conf(), ctx.executorID());
                 ExecutorModels.record("plugin-init executor=" + ctx.executorID());
+                ExecutorModels.preload(ctx.conf(), ctx.executorID());
             }
 
             @Override

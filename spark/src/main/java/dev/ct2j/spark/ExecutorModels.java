@@ -82,6 +82,29 @@ public final class ExecutorModels {
                 : Path.of(conf.get(LIFECYCLE_LOG)).resolve(executorId + "-" + ProcessHandle.current().pid() + ".log");
     }
 
+    /**
+     * Starts loading the model {@link WhisperTranscriber#preloadConf()} names, if the conf names
+     * one, on a daemon thread; tasks that arrive meanwhile wait for that load (the manager
+     * serialises loads) instead of starting their own. A failed preload is only logged: the first
+     * task then loads, and reports the error in its rows.
+     */
+    static void preload(SparkConf conf, String executorId) {
+        WhisperTranscriber stage = conf == null ? null : WhisperTranscriber.fromPreloadConf(conf);
+        if (stage == null) {
+            return;
+        }
+        String model = stage.getModel();
+        ModelOptions options = stage.modelOptions(conf, executorId);
+        Thread.ofPlatform().daemon().name("ct2j-spark-preload").start(() -> {
+            record("preload model=" + model);
+            try (ModelManager.Lease lease = acquire(model, options)) {
+                // Loaded; it stays resident for the tasks until the idle timeout.
+            } catch (RuntimeException e) {
+                record("preload-failed model=" + model + " " + e);
+            }
+        });
+    }
+
     private static WhisperModel load(String name, ModelOptions options) {
         long start = System.nanoTime();
         ModelEventListener listener = event -> {

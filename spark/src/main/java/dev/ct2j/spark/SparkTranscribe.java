@@ -193,7 +193,14 @@ public final class SparkTranscribe implements Callable<Integer> {
         WhisperTranscriber stage = transcriber();
 
         long t0 = System.nanoTime();
-        SparkSession spark = SparkSession.builder().config(sparkConf()).getOrCreate();
+        SparkConf sessionConf = sparkConf();
+        // Executors load the model as they start, unless the user's conf already says what to preload.
+        stage.preloadConf().forEach((key, value) -> {
+            if (!sessionConf.contains(key)) {
+                sessionConf.set(key, value);
+            }
+        });
+        SparkSession spark = SparkSession.builder().config(sessionConf).getOrCreate();
         long t1 = System.nanoTime();
         try {
             Dataset<Row> files = spark.read().format("binaryFile").load(input);

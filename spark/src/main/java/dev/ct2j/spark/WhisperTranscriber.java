@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.SparkConf;
@@ -241,6 +242,39 @@ public final class WhisperTranscriber extends Transformer implements DefaultPara
         int threads = getCpuThreads() > 0 ? getCpuThreads() : taskCpus;
         return ModelOptions.builder().device(Device.of(getDevice())).computeType(getComputeType())
                 .interThreads(workers).intraThreads(threads).build();
+    }
+
+    /** Spark conf key prefix of the executor preload ({@link #preloadConf()}). */
+    public static final String PRELOAD = "spark.ct2j.preload.";
+
+    /**
+     * Settings that make each executor load this stage's model as it starts, on a background
+     * thread of the ct2j plugin's init, so that the load overlaps the driver's listing and
+     * planning instead of delaying the first task. Add them to the session's conf before it
+     * starts (spark-transcribe does); the executor derives the same {@link #modelOptions} as its
+     * tasks will, so they find the model loaded.
+     */
+    public Map<String, String> preloadConf() {
+        return Map.of(PRELOAD + "model", getModel(), PRELOAD + "device", getDevice(),
+                PRELOAD + "computeType", getComputeType(), PRELOAD + "numWorkers", Integer.toString(getNumWorkers()),
+                PRELOAD + "cpuThreads", Integer.toString(getCpuThreads()));
+    }
+
+    /** The stage {@link #preloadConf()} describes, or null when the conf asks for no preload. */
+    static WhisperTranscriber fromPreloadConf(SparkConf conf) {
+        if (!conf.contains(PRELOAD + "model")) {
+            return null;
+        }
+        WhisperTranscriber t = new WhisperTranscriber().setModel(conf.get(PRELOAD + "model"));
+        if (conf.contains(PRELOAD + "device")) {
+            t.setDevice(conf.get(PRELOAD + "device"));
+        }
+        if (conf.contains(PRELOAD + "computeType")) {
+            t.setComputeType(conf.get(PRELOAD + "computeType"));
+        }
+        t.setNumWorkers(conf.getInt(PRELOAD + "numWorkers", t.getNumWorkers()));
+        t.setCpuThreads(conf.getInt(PRELOAD + "cpuThreads", t.getCpuThreads()));
+        return t;
     }
 
     // Cores of the JVM that runs the tasks: in local mode the driver's local[N]; on a cluster

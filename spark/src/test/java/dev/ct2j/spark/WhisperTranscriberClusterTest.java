@@ -43,7 +43,12 @@ class WhisperTranscriberClusterTest {
         Path corpus = SparkTestSupport.corpus(tmp.resolve("corpus"));
         long self = ProcessHandle.current().pid();
 
-        SparkSession spark = SparkSession.builder()
+        WhisperTranscriber stage = new WhisperTranscriber().setModel(TestSupport.modelDir().toString()).setBeamSize(1);
+        SparkSession.Builder builder = SparkSession.builder();
+        // The executor loads the model as it starts (in the plugin's init), and its tasks must find
+        // that one: still exactly one load in its log.
+        stage.preloadConf().forEach(builder::config);
+        SparkSession spark = builder
                 .master("local-cluster[1,2,1024]")
                 .appName("ct2j-spark-cluster-test")
                 .config("spark.ui.enabled", "false")
@@ -60,7 +65,6 @@ class WhisperTranscriberClusterTest {
                 .config("spark.sql.files.openCostInBytes", "1g")
                 .getOrCreate();
         List<String> names = List.of("jfk.flac", "hotwords.mp3", "stereo_diarization.wav", SparkTestSupport.CORRUPT);
-        WhisperTranscriber stage = new WhisperTranscriber().setModel(TestSupport.modelDir().toString()).setBeamSize(1);
         List<Row> rows;
         ModelOptions executorOptions;
         try {
@@ -99,6 +103,8 @@ class WhisperTranscriberClusterTest {
             String all = String.join("\n", lines);
             System.out.println("executor lifecycle log " + log.getFileName() + ":\n" + all);
             assertEquals(1, count(lines, " plugin-init "), all);
+            assertEquals(1, count(lines, " preload model="), all);
+            assertEquals(0, count(lines, " preload-failed "), all);
             assertEquals(1, count(lines, " load model="), all);
             assertTrue(lines.stream().anyMatch(l -> l.contains(" load model=") && l.contains(" inter_threads=2 ")),
                     "one model serves both task slots: " + all);
