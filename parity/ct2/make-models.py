@@ -186,19 +186,31 @@ def check_decoding(name, hypotheses):
         require(len(set(h)) >= 2, "%s greedy output %r repeats one token" % (name, h))
 
 
+def check_sampling(name, sample):
+    """Sampling must depend on the seed, and only on it.
+
+    CTranslate2 seeds a worker thread's generator on that thread's first sampling call, so
+    each sample() loads a fresh model (one new worker thread) after set_random_seed.
+    """
+    outputs = {}
+    for seed in (1, 2, 3, 1):
+        ctranslate2.set_random_seed(seed)
+        outputs.setdefault(seed, []).append(sample())
+    require(outputs[1][0] == outputs[1][1], "%s sampling with seed 1 is not reproducible" % name)
+    require(len({repr(outputs[s][0]) for s in (1, 2, 3)}) == 3,
+            "%s sampling gives the same output for two of the seeds 1, 2, 3" % name)
+
+
 def check(out):
     sources = [["t5", "t9", "t12"], ["t7", "t30", "t31", "t8", "t44"], ["t60"]]
 
     translator = load(ctranslate2.Translator, os.path.join(out, "translator"))
     greedy = translator.translate_batch(sources, beam_size=1, max_decoding_length=20)
     check_decoding("translator", [r.hypotheses[0] for r in greedy])
-    samples = []
-    for seed in (1, 2, 3):
-        ctranslate2.set_random_seed(seed)
-        r = translator.translate_batch(sources, beam_size=1, sampling_topk=10, max_decoding_length=20)
-        samples.append([x.hypotheses[0] for x in r])
-    require(samples[0] != samples[1] or samples[1] != samples[2],
-            "translator sampling gives the same output for seeds 1, 2, 3")
+    check_sampling("translator", lambda: [
+        r.hypotheses[0]
+        for r in load(ctranslate2.Translator, os.path.join(out, "translator")).translate_batch(
+            sources, beam_size=1, sampling_topk=10, max_decoding_length=20)])
     ended = [len(r.hypotheses[0]) < 20 for r in translator.translate_batch(sources, max_decoding_length=20)]
     require(any(ended), "translator beam search never emits </s> within 20 steps")
 
@@ -206,13 +218,10 @@ def check(out):
     prompts = [["<s>", "t5", "t9"], ["<s>", "t40"], ["<s>"]]
     greedy = generator.generate_batch(prompts, max_length=20, include_prompt_in_result=False)
     check_decoding("generator", [r.sequences[0] for r in greedy])
-    samples = []
-    for seed in (1, 2, 3):
-        ctranslate2.set_random_seed(seed)
-        r = generator.generate_batch(prompts, sampling_topk=10, max_length=20, include_prompt_in_result=False)
-        samples.append([x.sequences[0] for x in r])
-    require(samples[0] != samples[1] or samples[1] != samples[2],
-            "generator sampling gives the same output for seeds 1, 2, 3")
+    check_sampling("generator", lambda: [
+        r.sequences[0]
+        for r in load(ctranslate2.Generator, os.path.join(out, "generator")).generate_batch(
+            prompts, sampling_topk=10, max_length=20, include_prompt_in_result=False)])
 
     encoder = load(ctranslate2.Encoder, os.path.join(out, "encoder"))
     output = encoder.forward_batch([["t5", "t9", "t12"], ["t7"]])
