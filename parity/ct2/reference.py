@@ -124,6 +124,10 @@ def run_case(models_dir, cache, case):
     call = CALLS.get(kind, {}).get(case["call"])
     if call is None:
         raise ValueError("no call %r on model %r" % (case["call"], kind))
+    args = case.get("args", {})
+    if args.get("sampling_topk", 1) != 1 and "seed" not in case:
+        # Without a seed, CTranslate2 draws one from std::random_device: no parity possible.
+        raise ValueError("a sampling case (sampling_topk != 1) needs a seed")
     if "seed" in case:
         ctranslate2.set_random_seed(int(case["seed"]))
         model = load(models_dir, kind)
@@ -131,7 +135,7 @@ def run_case(models_dir, cache, case):
         if kind not in cache:
             cache[kind] = load(models_dir, kind)
         model = cache[kind]
-    return call(model, dict(case.get("args", {})))
+    return call(model, dict(args))
 
 
 def main():
