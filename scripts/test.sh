@@ -65,6 +65,9 @@ done
 echo "== output files against whisper-ctranslate2 0.5.8's (txt, vtt, srt, tsv, json; jfk and multilingual)"
 parity/writers-check.sh | tee build/writers.log
 
+echo "== CTranslate2 text models: parity with CTranslate2's Python API (translator, generator, encoder)"
+parity/check-ct2 parity/manifest-ct2.jsonl | tee build/parity-ct2.log
+
 # One closing line over all the suites (each has already failed the script if it failed).
 native=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' build/native-test.log)
 java=$(cat build/surefire/*/*.txt | sed -n 's/^Tests run: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\), Skipped: \([0-9]*\).*/\1 \2 \3 \4/p' \
@@ -75,10 +78,11 @@ parity=$(cat build/parity.log "${int8_logs[@]}" \
 consumer=$(grep -c '^consumer example: passed$' build/consumer.log || true)
 fuzz=$(grep -c '^fuzz [a-z]*: .*, 0 crashes$' build/fuzz.log || true)
 writers=$(sed -n 's/^writers: \([0-9]*\)\/\([0-9]*\) files identical$/\1 \2/p' build/writers.log)
+parity_ct2=$(sed -n 's/^parity-ct2: \([0-9]*\)\/\([0-9]*\) cases identical$/\1 \2/p' build/parity-ct2.log)
 # The server's JUnit test is in java above; the client checks it runs (server/check.py) count here.
 server=$(sed -n 's/.*server checks ([a-z]*): \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' build/server.log \
   | awk '{p+=$1; f+=$2} END {print p+0, f+0}')
 read -r wi wt <<< "$writers"; read -r np nf <<< "$native"; read -r jp jf js <<< "$java"; read -r pi pt <<< "$parity"
-read -r sp sf <<< "$server"
-echo "native ${np} passed, java ${jp} passed (${js} skipped), server client checks ${sp} passed, consumer example ${consumer}/1, fuzz targets ${fuzz}/2 clean, parity ${pi}/${pt} identical, writers ${wi}/${wt} files identical"
-echo "ct2j: $((np + jp + sp + consumer + fuzz + pi + wi)) passed, $((nf + jf + sf + 1 - consumer + 2 - fuzz + pt - pi + wt - wi)) failed, ${js} skipped"
+read -r sp sf <<< "$server"; read -r ci ct <<< "$parity_ct2"
+echo "native ${np} passed, java ${jp} passed (${js} skipped), server client checks ${sp} passed, consumer example ${consumer}/1, fuzz targets ${fuzz}/2 clean, parity ${pi}/${pt} identical, writers ${wi}/${wt} files identical, parity-ct2 ${ci}/${ct} identical"
+echo "ct2j: $((np + jp + sp + consumer + fuzz + pi + wi + ci)) passed, $((nf + jf + sf + 1 - consumer + 2 - fuzz + pt - pi + wt - wi + ct - ci)) failed, ${js} skipped"
