@@ -6,6 +6,9 @@ cd "$ROOT"
 scripts/setup.sh
 parity/setup-venv.sh
 MODEL_DIR=$(scripts/install-model.sh base)
+# The tiny random-weight Translator, Generator and Encoder (built once, cached in $CT2J_CACHE).
+CT2_MODELS=$(parity/ct2/models.sh | tail -n 1)
+export CT2J_CT2_MODELS="$CT2_MODELS"
 
 echo "== native shim tests (C API, no JVM)"
 CT2J_MODEL_DIR="$MODEL_DIR" CT2J_TEST_AUDIO="$ROOT/../shared/data/jfk.flac" build/native/ct2j_native_test | tee build/native-test.log
