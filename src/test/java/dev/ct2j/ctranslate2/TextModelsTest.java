@@ -207,6 +207,22 @@ class TextModelsTest {
         assertArrayEquals(new int[] {v.id("t5"), v.unkId()}, v.ids(List.of("t5", "zzz")));
     }
 
+    @Test
+    void tokenizerJsonFeedsTheModelsAndDecodesTheirOutput() {
+        try (TextTokenizer tokenizer = TextTokenizer.load(model("generator"))) {
+            List<String> tokens = tokenizer.tokenize("t5 t9  t12", false);
+            assertEquals(List.of("t5", "t9", "t12"), tokens);
+            assertArrayEquals(generator.vocabulary().ids(tokens), tokenizer.encode("t5 t9  t12", false),
+                    "the tokenizer's ids are the model's");
+            List<String> prompt = new ArrayList<>(List.of("<s>"));
+            prompt.addAll(tokens);
+            TextGenerationResult r = generator.generateBatch(List.of(prompt), TextGenerationOptions.builder()
+                    .maxLength(6).includePromptInResult(false).build()).getFirst();
+            assertEquals(String.join(" ", r.sequences().getFirst()), tokenizer.decode(r.sequencesIds().getFirst()));
+        }
+        assertThrows(java.io.UncheckedIOException.class, () -> TextTokenizer.load(Path.of("/nonexistent/tokenizer.json")));
+    }
+
     // ---- bad input: a clear exception, the JVM alive -------------------------------------------
 
     private static void assertRefused(String expected, Runnable call) {
