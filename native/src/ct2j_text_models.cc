@@ -73,6 +73,7 @@ struct ct2j_generator : ReplicaHandle<ct2::Generator> {
 
 struct ct2j_encoder : ReplicaHandle<ct2::Encoder> {
     ct2j_vocabulary vocabulary;
+    size_t max_positions = 0; // learned position encodings bound the input length; 0: none
     using ReplicaHandle::ReplicaHandle;
     void after_source_load(const std::vector<ModelPtr> &models) override;
 };
@@ -83,6 +84,7 @@ struct ct2j_translation {
         float score = std::numeric_limits<float>::quiet_NaN();
         std::vector<float> attention; // rows x cols
         size_t rows = 0, cols = 0;
+        bool has_attention = false;
     };
     std::vector<std::vector<Hypothesis>> items;
 };
@@ -432,9 +434,14 @@ void ct2j_translator::after_source_load(const std::vector<ModelPtr> &models) { r
 void ct2j_generator::after_source_load(const std::vector<ModelPtr> &models) {
     read_vocabulary(vocabulary, language_model(models, "decoder-only (Generator)"), kDecoderWeights);
 }
-void ct2j_encoder::after_source_load(const std::vector<ModelPtr> &models) {
-    read_vocabulary(vocabulary, language_model(models, "encoder-only (Encoder)"), kEncoderWeights);
+static void read_encoder(ct2j_encoder &e, const std::vector<ModelPtr> &models) {
+    const auto &model = language_model(models, "encoder-only (Encoder)");
+    read_vocabulary(e.vocabulary, model, kEncoderWeights);
+    const auto *positions = model.get_variable_if_exists("encoder/position_encodings/encodings");
+    e.max_positions = positions && positions->rank() == 2 ? static_cast<size_t>(positions->dim(0)) : 0;
 }
+
+void ct2j_encoder::after_source_load(const std::vector<ModelPtr> &models) { read_encoder(*this, models); }
 
 extern "C" {
 
@@ -581,7 +588,7 @@ const float *ct2j_translation_attention(const ct2j_translation *t, size_t batch,
     if (!t || batch >= t->items.size() || hypothesis >= t->items[batch].size())
         return nullptr;
     const auto &h = t->items[batch][hypothesis];
-    if (h.attention.empty() && h.rows == 0)
+    if (!h.has_attention)
         return nullptr;
     if (rows)
         *rows = h.rows;
@@ -630,9 +637,7 @@ CT2J_LIFETIME(ct2j_generator, ct2j_generator, "Generator",
                   read_vocabulary(g.vocabulary, language_model(models, "decoder-only (Generator)"), kDecoderWeights);
               })
 CT2J_LIFETIME(ct2j_encoder, ct2j_encoder, "Encoder",
-              [](ct2j_encoder &e, const std::vector<ModelPtr> &models) {
-                  read_vocabulary(e.vocabulary, language_model(models, "encoder-only (Encoder)"), kEncoderWeights);
-              })
+              [](ct2j_encoder &e, const std::vector<ModelPtr> &models) { read_encoder(e, models); })
 
 const ct2j_vocabulary *ct2j_translator_source_vocabulary(const ct2j_translator *t) { return t ? &t->source : nullptr; }
 const ct2j_vocabulary *ct2j_translator_target_vocabulary(const ct2j_translator *t) { return t ? &t->target : nullptr; }
@@ -672,14 +677,13 @@ ct2j_status ct2j_translator_translate_batch(ct2j_translator *t, size_t batch_siz
                         out.score = r.scores[h];
                     if (h < r.attention.size()) {
                         const auto &matrix = r.attention[h];
+                        out.has_attention = true;
                         out.rows = matrix.size();
                         out.cols = matrix.empty() ? 0 : matrix.front().size();
                         for (const auto &row : matrix) {
                             require(row.size() == out.cols, "CTranslate2 returned a ragged attention matrix");
                             out.attention.insert(out.attention.end(), row.begin(), row.end());
                         }
-                        if (out.rows == 0)
-                            out.rows = 0, out.cols = 0;
                     }
                 }
                 translation->items.push_back(std::move(hypotheses));
@@ -763,6 +767,10 @@ ct2j_status ct2j_encoder_forward_batch(ct2j_encoder *e, size_t batch_size, const
         require_out(out_pooler_output, "out_pooler_output");
         checked(e, "encoder")->with_loaded([&] {
             auto batch = to_id_batch(ids, lengths, batch_size, e->vocabulary.size(), "input");
+            for (size_t b = 0; b < batch.size(); ++b)
+                require(e->max_positions == 0 || batch[b].size() <= e->max_positions,
+                        "input[" + std::to_string(b) + "] has " + std::to_string(batch[b].size()) +
+                            " tokens, more than the model's " + std::to_string(e->max_positions) + " positions");
             auto output = e->pool->forward_batch_async(std::move(batch)).get();
             auto hidden = std::make_unique<ct2j_storage>();
             hidden->view = std::move(output.last_hidden_state);

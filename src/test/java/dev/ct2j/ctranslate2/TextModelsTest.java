@@ -254,6 +254,10 @@ class TextModelsTest {
         assertRefused("the batch is empty", () -> encoder.forwardBatch(List.of()));
         assertRefused("start_tokens[0] is empty", () -> generator.generateBatch(List.of(List.of())));
         assertRefused("input[1] is empty", () -> encoder.forwardBatch(List.of(List.of("t5"), List.of())));
+        int[] tooLong = new int[65];
+        java.util.Arrays.fill(tooLong, 5);
+        assertRefused("input[0] has 65 tokens, more than the model's 64 positions",
+                () -> encoder.forwardBatch(new int[][] {tooLong}));
     }
 
     @Test
