@@ -53,6 +53,8 @@ public abstract sealed class TextModel extends NativeResource permits Translator
     private final Set<TokenStream> openStreams =
             Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
     private final NativeShutdown.Registration shutdownRegistration;
+    // Set before close() looks for open streams: a stream that registers after that look sees it.
+    private volatile boolean closing;
 
     TextModel(String kind, MemorySegment handle, Path source, Consumer<MemorySegment> free, String computeType,
               int numReplicas) {
@@ -183,6 +185,7 @@ public abstract sealed class TextModel extends NativeResource permits Translator
      */
     @Override
     public void close() {
+        closing = true;
         stopStreams();
         super.close();
     }
@@ -193,6 +196,7 @@ public abstract sealed class TextModel extends NativeResource permits Translator
     }
 
     private static boolean closeAtShutdown(TextModel model, long timeoutNanos) {
+        model.closing = true;
         model.stopStreams();
         return model.closeForShutdown(timeoutNanos);
     }
@@ -225,7 +229,7 @@ public abstract sealed class TextModel extends NativeResource permits Translator
     void enterStream(TokenStream stream) {
         enter();
         openStreams.add(stream);
-        if (isClosed()) { // closed between enter() and add(): the close did not see this stream
+        if (closing) { // a close that may have looked for open streams before this one was added
             stream.ownerClosing();
         }
     }
