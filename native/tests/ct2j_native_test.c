@@ -636,12 +636,92 @@ static void test_encoder(const char *dir) {
     ct2j_encoder_free(e);
 }
 
+/* A generation held inside its step callback until the main thread releases it: unload with
+ * CT2J_BUSY_FAIL must refuse, and free must wait for the call instead of freeing under it. */
+struct held_call {
+    ct2j_generator *generator;
+    const int32_t *start;
+    size_t length;
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    bool in_callback;
+    bool release;
+    ct2j_status status;
+};
+
+static bool hold_callback(const ct2j_step *step, void *user_data) {
+    struct held_call *h = user_data;
+    (void)step;
+    pthread_mutex_lock(&h->mutex);
+    h->in_callback = true;
+    pthread_cond_broadcast(&h->cond);
+    while (!h->release)
+        pthread_cond_wait(&h->cond, &h->mutex);
+    pthread_mutex_unlock(&h->mutex);
+    return true; /* stop at once */
+}
+
+static void *held_generate(void *arg) {
+    struct held_call *h = arg;
+    ct2j_text_generation_options o = ct2j_text_generation_default_options();
+    o.max_length = 1000;
+    o.min_length = 1000;
+    o.callback = hold_callback;
+    o.callback_user_data = h;
+    ct2j_generation *gen = NULL;
+    h->status = ct2j_generator_generate_batch(h->generator, 1, h->start, &h->length, &o, &gen);
+    ct2j_generation_free(gen);
+    return NULL;
+}
+
+static void *release_later(void *arg) {
+    struct held_call *h = arg;
+    /* From another thread, so that the main thread can be in ct2j_generator_free while the call
+     * is still held (free must then wait for it). */
+    pthread_mutex_lock(&h->mutex);
+    h->release = true;
+    pthread_cond_broadcast(&h->cond);
+    pthread_mutex_unlock(&h->mutex);
+    return NULL;
+}
+
+static void test_generator_busy(const char *dir) {
+    ct2j_model_params params = ct2j_model_default_params();
+    params.compute_type = "float32";
+    params.intra_threads = 1;
+    struct held_call h = {0};
+    CHECK(ct2j_generator_load(dir, &params, &h.generator) == CT2J_OK, "load generator");
+    if (!h.generator)
+        return;
+    const int32_t start[] = {ct2j_vocabulary_bos_id(ct2j_generator_vocabulary(h.generator))};
+    h.start = start;
+    h.length = 1;
+    pthread_mutex_init(&h.mutex, NULL);
+    pthread_cond_init(&h.cond, NULL);
+    pthread_t thread, releaser;
+    CHECK(pthread_create(&thread, NULL, held_generate, &h) == 0, "start generation");
+    pthread_mutex_lock(&h.mutex);
+    while (!h.in_callback)
+        pthread_cond_wait(&h.cond, &h.mutex);
+    pthread_mutex_unlock(&h.mutex);
+    CHECK(ct2j_generator_unload(h.generator, false, CT2J_BUSY_FAIL) == CT2J_ERR_BUSY, "unload refused while busy");
+    CHECK(ct2j_generator_is_loaded(h.generator), "still loaded");
+    CHECK(pthread_create(&releaser, NULL, release_later, &h) == 0, "start releaser");
+    ct2j_generator_free(h.generator); /* returns only after the held call has ended */
+    pthread_join(thread, NULL);
+    pthread_join(releaser, NULL);
+    CHECK(h.status == CT2J_OK, "the held call ended cleanly: %d", h.status);
+    pthread_cond_destroy(&h.cond);
+    pthread_mutex_destroy(&h.mutex);
+}
+
 static void test_text_models(const char *dir, const char *whisper_dir) {
     char path[4096];
     snprintf(path, sizeof path, "%s/translator", dir);
     test_translator(path);
     snprintf(path, sizeof path, "%s/generator", dir);
     test_generator(path, whisper_dir);
+    test_generator_busy(path);
     snprintf(path, sizeof path, "%s/encoder", dir);
     test_encoder(path);
 }
