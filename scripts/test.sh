@@ -23,7 +23,7 @@ echo "== Java tests (numpy path: machine environment${OPENBLAS_CORETYPE:+, OPENB
 # The library's tests, then it goes into the local Maven repository, where the tools and the CLI
 # (separate Maven projects) find it by its coordinates and run their own tests against it.
 rm -rf build/surefire && mkdir -p build/surefire
-./mvnw -B install -Dct2j.model.dir="$MODEL_DIR" "$@"
+./mvnw -B install -Dct2j.model.dir="$MODEL_DIR" -Dct2j.ct2models.dir="$CT2_MODELS" "$@"
 cp -r target/surefire-reports build/surefire/machine
 ./mvnw -B -f tools/pom.xml install -Dct2j.model.dir="$MODEL_DIR" "$@"
 cp -r tools/target/surefire-reports build/surefire/tools
