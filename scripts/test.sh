@@ -6,6 +6,9 @@ cd "$ROOT"
 scripts/setup.sh
 parity/setup-venv.sh
 MODEL_DIR=$(scripts/install-model.sh base)
+# The tiny random-weight Translator, Generator and Encoder (built once, cached in $CT2J_CACHE).
+CT2_MODELS=$(parity/ct2/models.sh | tail -n 1)
+export CT2J_CT2_MODELS="$CT2_MODELS"
 
 echo "== native shim tests (C API, no JVM)"
 CT2J_MODEL_DIR="$MODEL_DIR" CT2J_TEST_AUDIO="$ROOT/../shared/data/jfk.flac" build/native/ct2j_native_test | tee build/native-test.log
@@ -20,7 +23,7 @@ echo "== Java tests (numpy path: machine environment${OPENBLAS_CORETYPE:+, OPENB
 # The library's tests, then it goes into the local Maven repository, where the tools and the CLI
 # (separate Maven projects) find it by its coordinates and run their own tests against it.
 rm -rf build/surefire && mkdir -p build/surefire
-./mvnw -B install -Dct2j.model.dir="$MODEL_DIR" "$@"
+./mvnw -B install -Dct2j.model.dir="$MODEL_DIR" -Dct2j.ct2models.dir="$CT2_MODELS" "$@"
 cp -r target/surefire-reports build/surefire/machine
 ./mvnw -B -f tools/pom.xml install -Dct2j.model.dir="$MODEL_DIR" "$@"
 cp -r tools/target/surefire-reports build/surefire/tools

@@ -1,5 +1,6 @@
 /*
- * ct2j.h — the C API of ct2j: CTranslate2's Whisper model behind opaque handles.
+ * ct2j.h — the C API of ct2j: CTranslate2's Whisper model, and its Translator, Generator and
+ * Encoder for text models, behind opaque handles.
  *
  * Conventions (in the spirit of llama.h):
  *  - Every name starts with ct2j_. Handles are opaque. Types are plain C.
@@ -28,7 +29,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature or struct layout changes; the Java side refuses a mismatch. */
-#define CT2J_ABI_VERSION 3
+#define CT2J_ABI_VERSION 4
 
 typedef enum ct2j_status {
     CT2J_OK = 0,
@@ -256,6 +257,227 @@ CT2J_API const int64_t *ct2j_alignment_pairs(const ct2j_alignment *alignment, si
                                              size_t *count);
 CT2J_API const float *ct2j_alignment_text_token_probs(const ct2j_alignment *alignment,
                                                       size_t batch, size_t *count);
+
+/* ---- text models: Translator, Generator, Encoder -----------------------------------------------
+ * CTranslate2's ctranslate2.Translator (encoder-decoder), ctranslate2.Generator (decoder-only) and
+ * ctranslate2.Encoder (encoder-only), loaded with the same ct2j_model_params as Whisper. Their
+ * lifetime functions follow the Whisper model's exactly: *_free waits for in-flight calls and
+ * frees everything; *_unload takes a busy policy and never silently does nothing; *_load_weights
+ * reloads. Tokens are given as ids of the model's vocabulary (checked: an id outside it is
+ * CT2J_ERR_INVALID_ARGUMENT), batches as concatenated ids plus one length per sequence. Option
+ * structs come from *_default_options() with CTranslate2's Python defaults. */
+
+typedef struct ct2j_vocabulary ct2j_vocabulary;
+
+/* A model's vocabulary, owned by its model handle and valid until the handle is freed (also while
+ * the weights are unloaded). Thread-safe. */
+CT2J_API size_t ct2j_vocabulary_size(const ct2j_vocabulary *vocabulary);
+/* Token of an id; NULL if out of range. */
+CT2J_API const char *ct2j_vocabulary_token(const ct2j_vocabulary *vocabulary, int32_t id);
+/* Id of a token; -1 if the vocabulary does not have it (CTranslate2 then reads it as unk_id). */
+CT2J_API int32_t ct2j_vocabulary_id(const ct2j_vocabulary *vocabulary, const char *token);
+CT2J_API int32_t ct2j_vocabulary_unk_id(const ct2j_vocabulary *vocabulary);
+CT2J_API int32_t ct2j_vocabulary_bos_id(const ct2j_vocabulary *vocabulary);
+CT2J_API int32_t ct2j_vocabulary_eos_id(const ct2j_vocabulary *vocabulary);
+
+typedef enum ct2j_batch_type {
+    CT2J_BATCH_EXAMPLES = 0, /* max_batch_size counts examples */
+    CT2J_BATCH_TOKENS = 1    /* max_batch_size counts tokens */
+} ct2j_batch_type;
+
+/* One decoded token, given to a step callback (CTranslate2's GenerationStepResult). */
+typedef struct ct2j_step {
+    int64_t step;          /* decoding step, from 0 */
+    int64_t batch_id;      /* index of the sequence in the batch */
+    int32_t token_id;
+    int64_t hypothesis_id;
+    float log_prob;        /* NaN unless return_scores */
+    bool has_log_prob;
+    bool is_last;          /* the last token of this hypothesis */
+} ct2j_step;
+
+/* Called for each decoded token, on a CTranslate2 worker thread, while the call that set it runs.
+ * Returning true stops decoding for step->batch_id. Needs beam_size 1 (CTranslate2's rule). */
+typedef bool (*ct2j_step_callback)(const ct2j_step *step, void *user_data);
+
+typedef struct ct2j_translation_options {
+    int32_t beam_size;                    /* 2 */
+    float patience;                       /* 1 */
+    float length_penalty;                 /* 1 */
+    float coverage_penalty;               /* 0 */
+    float repetition_penalty;             /* 1 */
+    int32_t no_repeat_ngram_size;         /* 0 */
+    bool disable_unk;                     /* false */
+    float prefix_bias_beta;               /* 0 */
+    int32_t max_input_length;             /* 1024; 0: no truncation */
+    int32_t max_decoding_length;          /* 256 */
+    int32_t min_decoding_length;          /* 1 */
+    bool use_vmap;                        /* false */
+    int32_t sampling_topk;                /* 1 */
+    float sampling_topp;                  /* 1 */
+    float sampling_temperature;           /* 1 */
+    int32_t num_hypotheses;               /* 1 */
+    bool return_scores;                   /* false */
+    bool return_attention;                /* false */
+    bool return_alternatives;             /* false */
+    bool return_end_token;                /* false */
+    float min_alternative_expansion_prob; /* 0 */
+    const int32_t *end_token;             /* target ids that end decoding; NULL/0: the EOS */
+    size_t num_end_tokens;
+    const int32_t *suppress_ids;          /* sequences never generated, concatenated target ids */
+    const size_t *suppress_lengths;
+    size_t num_suppress_sequences;        /* 0 */
+    int32_t max_batch_size;               /* 0: no rebatching */
+    int32_t batch_type;                   /* ct2j_batch_type */
+    ct2j_step_callback callback;          /* NULL */
+    void *callback_user_data;
+} ct2j_translation_options;
+
+CT2J_API ct2j_translation_options ct2j_translation_default_options(void);
+
+typedef struct ct2j_text_generation_options {
+    int32_t beam_size;                    /* 1 */
+    float patience;                       /* 1 */
+    float length_penalty;                 /* 1 */
+    float repetition_penalty;             /* 1 */
+    int32_t no_repeat_ngram_size;         /* 0 */
+    bool disable_unk;                     /* false */
+    int32_t max_length;                   /* 512 */
+    int32_t min_length;                   /* 0 */
+    int32_t sampling_topk;                /* 1 */
+    float sampling_topp;                  /* 1 */
+    float sampling_temperature;           /* 1 */
+    int32_t num_hypotheses;               /* 1 */
+    bool return_scores;                   /* false */
+    bool return_alternatives;             /* false */
+    bool return_end_token;                /* false */
+    float min_alternative_expansion_prob; /* 0 */
+    bool include_prompt_in_result;        /* true */
+    const int32_t *static_prompt;         /* NULL/0: none */
+    size_t static_prompt_length;
+    bool cache_static_prompt;             /* true */
+    const int32_t *end_token;             /* NULL/0: the EOS */
+    size_t num_end_tokens;
+    const int32_t *suppress_ids;
+    const size_t *suppress_lengths;
+    size_t num_suppress_sequences;
+    int32_t max_batch_size;               /* 0 */
+    int32_t batch_type;                   /* ct2j_batch_type */
+    ct2j_step_callback callback;          /* NULL */
+    void *callback_user_data;
+} ct2j_text_generation_options;
+
+CT2J_API ct2j_text_generation_options ct2j_text_generation_default_options(void);
+
+typedef struct ct2j_scoring_options {
+    int32_t max_input_length; /* 1024; 0: no truncation */
+    int32_t offset;           /* 0: score from the first token after the start (translator only) */
+    int32_t max_batch_size;   /* 0 */
+    int32_t batch_type;       /* ct2j_batch_type */
+} ct2j_scoring_options;
+
+CT2J_API ct2j_scoring_options ct2j_scoring_default_options(void);
+
+/* Scores of score_batch: per sequence, the scored token ids and their log probabilities. */
+typedef struct ct2j_scoring ct2j_scoring;
+CT2J_API void ct2j_scoring_free(ct2j_scoring *scoring);
+CT2J_API size_t ct2j_scoring_batch_size(const ct2j_scoring *scoring);
+CT2J_API const int32_t *ct2j_scoring_ids(const ct2j_scoring *scoring, size_t batch, size_t *length);
+CT2J_API const float *ct2j_scoring_log_probs(const ct2j_scoring *scoring, size_t batch, size_t *length);
+
+/* Result of translate_batch: per batch item, hypotheses (target ids), scores, attention. */
+typedef struct ct2j_translation ct2j_translation;
+CT2J_API void ct2j_translation_free(ct2j_translation *translation);
+CT2J_API size_t ct2j_translation_batch_size(const ct2j_translation *translation);
+CT2J_API size_t ct2j_translation_num_hypotheses(const ct2j_translation *translation, size_t batch);
+CT2J_API const int32_t *ct2j_translation_ids(const ct2j_translation *translation, size_t batch,
+                                             size_t hypothesis, size_t *length);
+/* NaN unless return_scores. */
+CT2J_API float ct2j_translation_score(const ct2j_translation *translation, size_t batch,
+                                      size_t hypothesis);
+/* Attention of one hypothesis, [rows = target steps][cols = source positions], row-major; NULL
+ * (and 0 x 0) unless return_attention. */
+CT2J_API const float *ct2j_translation_attention(const ct2j_translation *translation, size_t batch,
+                                                 size_t hypothesis, size_t *rows, size_t *cols);
+
+typedef struct ct2j_translator ct2j_translator;
+
+CT2J_API ct2j_status ct2j_translator_load(const char *path, const ct2j_model_params *params,
+                                          ct2j_translator **out_translator);
+CT2J_API void ct2j_translator_free(ct2j_translator *translator);
+CT2J_API ct2j_status ct2j_translator_unload(ct2j_translator *translator, bool to_cpu,
+                                            int32_t busy_policy);
+CT2J_API ct2j_status ct2j_translator_load_weights(ct2j_translator *translator, bool keep_cache);
+CT2J_API bool ct2j_translator_is_loaded(const ct2j_translator *translator);
+CT2J_API int32_t ct2j_translator_num_replicas(const ct2j_translator *translator);
+CT2J_API int32_t ct2j_translator_num_active_batches(const ct2j_translator *translator);
+CT2J_API const char *ct2j_translator_compute_type(const ct2j_translator *translator);
+CT2J_API const ct2j_vocabulary *ct2j_translator_source_vocabulary(const ct2j_translator *translator);
+CT2J_API const ct2j_vocabulary *ct2j_translator_target_vocabulary(const ct2j_translator *translator);
+/* source: batch_size sequences of source ids. target_prefix: NULL, or prefix_batch_size (must be
+ * batch_size) sequences of target ids, empty ones meaning no prefix. Synchronous; thread-safe. */
+CT2J_API ct2j_status ct2j_translator_translate_batch(ct2j_translator *translator, size_t batch_size,
+                                                     const int32_t *source_ids,
+                                                     const size_t *source_lengths,
+                                                     size_t prefix_batch_size,
+                                                     const int32_t *prefix_ids,
+                                                     const size_t *prefix_lengths,
+                                                     const ct2j_translation_options *options,
+                                                     ct2j_translation **out_translation);
+/* target: batch_size sequences of target ids. */
+CT2J_API ct2j_status ct2j_translator_score_batch(ct2j_translator *translator, size_t batch_size,
+                                                 const int32_t *source_ids,
+                                                 const size_t *source_lengths,
+                                                 size_t target_batch_size,
+                                                 const int32_t *target_ids,
+                                                 const size_t *target_lengths,
+                                                 const ct2j_scoring_options *options,
+                                                 ct2j_scoring **out_scoring);
+
+typedef struct ct2j_generator ct2j_generator;
+
+CT2J_API ct2j_status ct2j_generator_load(const char *path, const ct2j_model_params *params,
+                                         ct2j_generator **out_generator);
+CT2J_API void ct2j_generator_free(ct2j_generator *generator);
+CT2J_API ct2j_status ct2j_generator_unload(ct2j_generator *generator, bool to_cpu,
+                                           int32_t busy_policy);
+CT2J_API ct2j_status ct2j_generator_load_weights(ct2j_generator *generator, bool keep_cache);
+CT2J_API bool ct2j_generator_is_loaded(const ct2j_generator *generator);
+CT2J_API int32_t ct2j_generator_num_replicas(const ct2j_generator *generator);
+CT2J_API int32_t ct2j_generator_num_active_batches(const ct2j_generator *generator);
+CT2J_API const char *ct2j_generator_compute_type(const ct2j_generator *generator);
+CT2J_API const ct2j_vocabulary *ct2j_generator_vocabulary(const ct2j_generator *generator);
+/* start_tokens: batch_size non-empty sequences. Result in a ct2j_generation (the Whisper
+ * accessors; no_speech_prob is NaN). With a callback, tokens are also reported as decoded. */
+CT2J_API ct2j_status ct2j_generator_generate_batch(ct2j_generator *generator, size_t batch_size,
+                                                   const int32_t *start_ids,
+                                                   const size_t *start_lengths,
+                                                   const ct2j_text_generation_options *options,
+                                                   ct2j_generation **out_generation);
+CT2J_API ct2j_status ct2j_generator_score_batch(ct2j_generator *generator, size_t batch_size,
+                                                const int32_t *ids, const size_t *lengths,
+                                                const ct2j_scoring_options *options,
+                                                ct2j_scoring **out_scoring);
+
+typedef struct ct2j_encoder ct2j_encoder;
+
+CT2J_API ct2j_status ct2j_encoder_load(const char *path, const ct2j_model_params *params,
+                                       ct2j_encoder **out_encoder);
+CT2J_API void ct2j_encoder_free(ct2j_encoder *encoder);
+CT2J_API ct2j_status ct2j_encoder_unload(ct2j_encoder *encoder, bool to_cpu, int32_t busy_policy);
+CT2J_API ct2j_status ct2j_encoder_load_weights(ct2j_encoder *encoder, bool keep_cache);
+CT2J_API bool ct2j_encoder_is_loaded(const ct2j_encoder *encoder);
+CT2J_API int32_t ct2j_encoder_num_replicas(const ct2j_encoder *encoder);
+CT2J_API int32_t ct2j_encoder_num_active_batches(const ct2j_encoder *encoder);
+CT2J_API const char *ct2j_encoder_compute_type(const ct2j_encoder *encoder);
+CT2J_API const ct2j_vocabulary *ct2j_encoder_vocabulary(const ct2j_encoder *encoder);
+/* ids: batch_size non-empty sequences. last_hidden_state: [batch, max_length, hidden];
+ * pooler_output: [batch, hidden], or NULL if the model has no pooler. Both on the model's device
+ * (ct2j_storage_copy_to_f32 copies them to the host); free each with ct2j_storage_free. */
+CT2J_API ct2j_status ct2j_encoder_forward_batch(ct2j_encoder *encoder, size_t batch_size,
+                                                const int32_t *ids, const size_t *lengths,
+                                                ct2j_storage **out_last_hidden_state,
+                                                ct2j_storage **out_pooler_output);
 
 /* ---- audio ---------------------------------------------------------------------------------- */
 

@@ -7,6 +7,7 @@
 //    every id, shape and count is checked here first; the JVM must never crash on bad input.
 
 #include "ct2j.h"
+#include "handles.h"
 #include "internal.h"
 #include "whisper_layout.h"
 
@@ -40,7 +41,6 @@
 #endif
 
 namespace ct2 = ctranslate2;
-using ModelPtr = std::shared_ptr<const ct2::models::Model>;
 
 // ---- errors ------------------------------------------------------------------------------------
 
@@ -49,48 +49,20 @@ using namespace ct2j_internal;
 
 // ---- handles -----------------------------------------------------------------------------------
 
-struct ct2j_storage {
-    ct2::StorageView view;
-    bool encoded = false; // produced by ct2j_encode, as opposed to wrapped mel features
-};
-
-struct ct2j_model {
-    std::unique_ptr<ct2::models::Whisper> pool;
-    ct2::models::ModelLoader loader;
-    ct2::ReplicaPoolConfig config;
-
-    // Shared by engine calls for their whole duration; exclusive for unload/load. This is
-    // what makes unload wait for (or refuse) in-flight work instead of silently doing nothing.
-    mutable std::shared_mutex state;
-    bool loaded = true;
-
-    // Weights kept by unload(to_cpu): one per distinct model (replicas on one device share
-    // one Model), plus which distinct model each replica slot uses and its device index.
-    std::vector<ModelPtr> cached;
-    std::vector<size_t> cached_slot;
-    std::vector<int> cached_device_index;
-
+struct ct2j_model : ct2j_internal::ReplicaHandle<ct2::models::Whisper> {
     // Static properties, read once: the replicas are gone while unloaded.
     bool multilingual = false;
     int32_t num_mels = 0;
     int32_t num_languages = 0;
     size_t vocabulary_size = 0;
-    std::string compute_type;
     // Which optional config.json fields the model has (CTranslate2 reads them unchecked).
     bool has_suppress_ids = false;
     bool has_suppress_ids_begin = false;
     bool has_lang_ids = false;
 
-    explicit ct2j_model(ct2::models::ModelLoader l) : loader(std::move(l)) {}
-};
-
-struct ct2j_generation {
-    struct Item {
-        std::vector<std::vector<int32_t>> ids;
-        std::vector<float> scores;
-        float no_speech_prob = 0;
-    };
-    std::vector<Item> items;
+    explicit ct2j_model(ct2::models::ModelLoader l) : ReplicaHandle(std::move(l)) {}
+    void before_source_load() override;
+    void after_source_load(const std::vector<ModelPtr> &models) override;
 };
 
 struct ct2j_languages {
@@ -309,49 +281,18 @@ void apply_facts(ct2j_model *m, const ModelFacts &facts) {
 }
 
 ct2j_model *create_model(std::shared_ptr<ct2::models::ModelReader> reader, const ct2j_model_params *params) {
-    const ct2j_model_params p = params ? *params : ct2j_model_default_params();
-    require(p.inter_threads >= 1, "inter_threads must be >= 1, got " + std::to_string(p.inter_threads));
-    require(p.intra_threads >= 0, "intra_threads must be >= 0, got " + std::to_string(p.intra_threads));
-    require(p.max_queued_batches >= -1,
-            "max_queued_batches must be >= -1, got " + std::to_string(p.max_queued_batches));
     ct2::models::ModelLoader loader(reader);
-    loader.device = to_device(p.device);
-    if (p.device_indices && p.num_device_indices > 0) {
-        loader.device_indices.assign(p.device_indices, p.device_indices + p.num_device_indices);
-        for (int index : loader.device_indices)
-            require(index >= 0, "device index must be >= 0, got " + std::to_string(index));
-    }
-    if (loader.device == ct2::Device::CUDA && ct2::get_device_count(ct2::Device::CUDA) == 0)
-        fail(CT2J_ERR_UNSUPPORTED, "device 'cuda' requested but no CUDA device is available"
-                                   " (or this build of ct2j has no CUDA support)");
-    const std::string compute_type = p.compute_type ? p.compute_type : "default";
-    try {
-        loader.compute_type = ct2::str_to_compute_type(compute_type);
-    } catch (const std::exception &) {
-        fail(CT2J_ERR_INVALID_ARGUMENT,
-             "unknown compute type '" + compute_type +
-                 "' (expected one of default, auto, int8, int8_float32, int8_float16, int8_bfloat16,"
-                 " int16, float16, bfloat16, float32)");
-    }
-    loader.num_replicas_per_device = static_cast<size_t>(p.inter_threads);
-    loader.use_flash_attention = p.flash_attention;
-    loader.tensor_parallel = p.tensor_parallel;
-
+    ct2::ReplicaPoolConfig config;
+    configure_loader(params, loader, config);
     auto model = std::make_unique<ct2j_model>(loader);
-    model->config.num_threads_per_replica = static_cast<size_t>(p.intra_threads);
-    model->config.max_queued_batches = p.max_queued_batches;
+    model->config = config;
     // model.bin's layout is checked before CTranslate2 reads the weights, the rest of the model
-    // before the replicas are built from it. Loaded as ReplicaPool(loader, config) loads.
+    // before the replicas are built from it.
     check_whisper_layout(*reader);
-    std::vector<ModelPtr> models;
-    {
-        ct2::set_num_threads(model->config.num_threads_per_replica);
-        ct2::CallingThreadContextGuard context_guard;
-        models = model->loader.load();
-    }
+    std::vector<ModelPtr> models = load_models(model->loader, model->config);
     require(!models.empty(), "the model directory produced no model");
     apply_facts(model.get(), validate_model(*models.front()));
-    model->pool = std::make_unique<ct2::models::Whisper>(models, model->config);
+    model->start(models);
 
     const auto &replica = model->pool->get_first_replica();
     model->multilingual = replica.is_multilingual();
@@ -359,15 +300,7 @@ ct2j_model *create_model(std::shared_ptr<ct2::models::ModelReader> reader, const
     model->num_languages = static_cast<int32_t>(replica.num_languages());
     const auto &whisper = static_cast<const ct2::models::WhisperModel &>(*replica.model());
     model->vocabulary_size = whisper.get_vocabulary().size();
-    model->compute_type = ct2::compute_type_to_str(replica.model()->effective_compute_type());
     return model.release();
-}
-
-void check_ids(const int32_t *ids, size_t count, size_t vocabulary_size, const char *what) {
-    for (size_t i = 0; i < count; ++i)
-        if (ids[i] < 0 || static_cast<size_t>(ids[i]) >= vocabulary_size)
-            fail(CT2J_ERR_INVALID_ARGUMENT, std::string(what) + " contains token id " + std::to_string(ids[i]) +
-                                                " outside the vocabulary [0, " + std::to_string(vocabulary_size) + ")");
 }
 
 // Features must be what the model can take: [batch, num_mels, frames <= 3000] mel features, or an
@@ -393,32 +326,64 @@ size_t feature_frames(const ct2j_storage *features) {
 // Runs an engine call under the shared state lock, failing cleanly when unloaded.
 template <typename F> void with_loaded_model(ct2j_model *m, F &&call) {
     require(m != nullptr, "model must not be NULL");
-    std::shared_lock lock(m->state);
-    if (!m->loaded)
-        fail(CT2J_ERR_NOT_LOADED, "the model's weights are unloaded; load them before calling it");
-    call();
-}
-
-void release_caches_locked(ct2j_model *m) {
-    m->pool->clear_cache();
-#ifdef CT2J_WITH_CUDA
-    // cuda_malloc_async (CTranslate2's default) frees into the driver's pool and never trims it,
-    // so the memory stays reserved: hand it back explicitly after the device is idle.
-    if (m->loader.device == ct2::Device::CUDA) {
-        int previous = 0;
-        cudaGetDevice(&previous);
-        for (int index : m->loader.device_indices) {
-            cudaSetDevice(index);
-            cudaDeviceSynchronize();
-            cudaMemPool_t pool;
-            if (cudaDeviceGetDefaultMemPool(&pool, index) == cudaSuccess)
-                cudaMemPoolTrimTo(pool, 0);
-        }
-        cudaSetDevice(previous);
-    }
-#endif
+    m->with_loaded(call);
 }
 } // namespace
+
+void ct2j_model::before_source_load() { check_whisper_layout(*loader.model_reader); }
+
+void ct2j_model::after_source_load(const std::vector<ModelPtr> &models) {
+    apply_facts(this, validate_model(*models.front()));
+}
+
+namespace ct2j_internal {
+void configure_loader(const ct2j_model_params *params, ct2::models::ModelLoader &loader,
+                      ct2::ReplicaPoolConfig &config) {
+    const ct2j_model_params p = params ? *params : ct2j_model_default_params();
+    require(p.inter_threads >= 1, "inter_threads must be >= 1, got " + std::to_string(p.inter_threads));
+    require(p.intra_threads >= 0, "intra_threads must be >= 0, got " + std::to_string(p.intra_threads));
+    require(p.max_queued_batches >= -1,
+            "max_queued_batches must be >= -1, got " + std::to_string(p.max_queued_batches));
+    loader.device = to_device(p.device);
+    if (p.device_indices && p.num_device_indices > 0) {
+        loader.device_indices.assign(p.device_indices, p.device_indices + p.num_device_indices);
+        for (int index : loader.device_indices)
+            require(index >= 0, "device index must be >= 0, got " + std::to_string(index));
+    }
+    if (loader.device == ct2::Device::CUDA && ct2::get_device_count(ct2::Device::CUDA) == 0)
+        fail(CT2J_ERR_UNSUPPORTED, "device 'cuda' requested but no CUDA device is available"
+                                   " (or this build of ct2j has no CUDA support)");
+    const std::string compute_type = p.compute_type ? p.compute_type : "default";
+    try {
+        loader.compute_type = ct2::str_to_compute_type(compute_type);
+    } catch (const std::exception &) {
+        fail(CT2J_ERR_INVALID_ARGUMENT,
+             "unknown compute type '" + compute_type +
+                 "' (expected one of default, auto, int8, int8_float32, int8_float16, int8_bfloat16,"
+                 " int16, float16, bfloat16, float32)");
+    }
+    loader.num_replicas_per_device = static_cast<size_t>(p.inter_threads);
+    loader.use_flash_attention = p.flash_attention;
+    loader.tensor_parallel = p.tensor_parallel;
+    config.num_threads_per_replica = static_cast<size_t>(p.intra_threads);
+    config.max_queued_batches = p.max_queued_batches;
+}
+
+std::vector<ModelPtr> load_models(const ct2::models::ModelLoader &loader, const ct2::ReplicaPoolConfig &config) {
+    // As ReplicaPool(loader, config) loads: the calling thread's context is released afterwards.
+    ct2::set_num_threads(config.num_threads_per_replica);
+    ct2::CallingThreadContextGuard context_guard;
+    return loader.load();
+}
+
+void check_ids(const int32_t *ids, size_t count, size_t vocabulary_size, const char *what) {
+    for (size_t i = 0; i < count; ++i)
+        if (ids[i] < 0 || static_cast<size_t>(ids[i]) >= vocabulary_size)
+            fail(CT2J_ERR_INVALID_ARGUMENT, std::string(what) + " contains token id " + std::to_string(ids[i]) +
+                                                " outside the vocabulary [0, " + std::to_string(vocabulary_size) + ")");
+}
+
+} // namespace ct2j_internal
 
 extern "C" {
 
@@ -451,117 +416,32 @@ ct2j_status ct2j_model_load_from_memory(const char *name, size_t num_files, cons
 void ct2j_model_free(ct2j_model *model) {
     if (!model)
         return;
-    guard([&] {
-        std::unique_lock lock(model->state);
-        model->pool->clear_cache();
-        model->cached.clear();
-#ifdef CT2J_WITH_CUDA
-        const bool cuda = model->loader.device == ct2::Device::CUDA;
-        const auto indices = model->loader.device_indices;
-#endif
-        model->pool.reset(); // drains queued work, joins workers, frees the replicas
-#ifdef CT2J_WITH_CUDA
-        if (cuda) {
-            for (int index : indices) {
-                cudaSetDevice(index);
-                cudaDeviceSynchronize();
-                cudaMemPool_t pool;
-                if (cudaDeviceGetDefaultMemPool(&pool, index) == cudaSuccess)
-                    cudaMemPoolTrimTo(pool, 0);
-            }
-        }
-#endif
-    });
+    guard([&] { model->destroy(); });
     delete model;
 }
 
 ct2j_status ct2j_model_unload(ct2j_model *m, bool to_cpu, int32_t busy_policy) {
     return guard([&] {
         require(m != nullptr, "model must not be NULL");
-        require(busy_policy == CT2J_BUSY_WAIT || busy_policy == CT2J_BUSY_FAIL,
-                "unknown busy policy " + std::to_string(busy_policy));
-        std::unique_lock lock(m->state, std::defer_lock);
-        if (busy_policy == CT2J_BUSY_FAIL) {
-            if (!lock.try_lock())
-                fail(CT2J_ERR_BUSY, "the model has calls in flight; not unloading");
-        } else {
-            lock.lock();
-        }
-        if (!m->loaded) {
-            if (!to_cpu)
-                m->cached.clear();
-            return;
-        }
-        std::vector<ModelPtr> detached = m->pool->detach_models();
-        std::vector<ModelPtr> unique;
-        std::vector<size_t> slot(detached.size());
-        for (size_t i = 0; i < detached.size(); ++i) {
-            auto it = std::find(unique.begin(), unique.end(), detached[i]);
-            slot[i] = static_cast<size_t>(it - unique.begin());
-            if (it == unique.end())
-                unique.push_back(detached[i]);
-        }
-        m->cached.clear();
-        m->cached_device_index.clear();
-        if (to_cpu) {
-            for (const auto &model : unique) {
-                m->cached_device_index.push_back(model->device_index());
-                // A CPU model is already on the host: keeping it is the cached copy.
-                m->cached.push_back(model->device() == ct2::Device::CPU ? model : model->copy_to(ct2::Device::CPU, 0));
-            }
-            m->cached_slot = slot;
-        }
-        detached.clear();
-        unique.clear();
-        m->loaded = false;
-        release_caches_locked(m);
+        m->unload(to_cpu, busy_policy);
     });
 }
 
 ct2j_status ct2j_model_load_weights(ct2j_model *m, bool keep_cache) {
     return guard([&] {
         require(m != nullptr, "model must not be NULL");
-        std::unique_lock lock(m->state);
-        if (m->loaded)
-            return;
-        std::vector<ModelPtr> models;
-        if (m->cached.empty()) {
-            check_whisper_layout(*m->loader.model_reader); // read again from the source: check it again
-            models = m->loader.load();
-            if (!models.empty())
-                apply_facts(m, validate_model(*models.front()));
-        } else {
-            std::vector<ModelPtr> placed;
-            for (size_t k = 0; k < m->cached.size(); ++k) {
-                const auto &model = m->cached[k];
-                const bool same_place = model->device() == m->loader.device &&
-                                        model->device_index() == m->cached_device_index[k];
-                placed.push_back(same_place ? model : model->copy_to(m->loader.device, m->cached_device_index[k]));
-            }
-            for (size_t slot : m->cached_slot)
-                models.push_back(placed[slot]);
-        }
-        m->pool->set_models(models);
-        if (!keep_cache)
-            m->cached.clear();
-        m->loaded = true;
+        m->load_weights(keep_cache);
     });
 }
 
 ct2j_status ct2j_model_release_caches(ct2j_model *m) {
     return guard([&] {
         require(m != nullptr, "model must not be NULL");
-        std::unique_lock lock(m->state);
-        release_caches_locked(m);
+        m->release_caches();
     });
 }
 
-bool ct2j_model_is_loaded(const ct2j_model *m) {
-    if (!m)
-        return false;
-    std::shared_lock lock(m->state);
-    return m->loaded;
-}
+bool ct2j_model_is_loaded(const ct2j_model *m) { return m && m->is_loaded(); }
 bool ct2j_model_is_multilingual(const ct2j_model *m) { return m && m->multilingual; }
 int32_t ct2j_model_num_mels(const ct2j_model *m) { return m ? m->num_mels : 0; }
 int32_t ct2j_model_num_languages(const ct2j_model *m) { return m ? m->num_languages : 0; }

@@ -1,5 +1,6 @@
 /* Exercises the C API directly (no JVM), so that AddressSanitizer/LeakSanitizer can check the
- * shim's own allocations. Needs CT2J_MODEL_DIR (a Whisper model) and CT2J_TEST_AUDIO (a file).
+ * shim's own allocations. Needs CT2J_MODEL_DIR (a Whisper model), CT2J_TEST_AUDIO (a file) and
+ * CT2J_CT2_MODELS (the tiny text models of parity/ct2/models.sh).
  * Features are synthetic here: numeric parity is the Java tests' job; this checks lifetimes,
  * error paths and that every handle is freed. */
 #include <math.h>
@@ -445,11 +446,292 @@ static void test_bad_layout(const char *dir) {
     free(vocabulary);
 }
 
+/* ---- text models (CT2J_CT2_MODELS: the translator/, generator/ and encoder/ of
+ * parity/ct2/models.sh) ------------------------------------------------------------------------- */
+
+static int32_t token_id(const ct2j_vocabulary *v, const char *token) {
+    const int32_t id = ct2j_vocabulary_id(v, token);
+    CHECK(id >= 0, "token %s in the vocabulary", token);
+    return id;
+}
+
+struct stop_after {
+    int seen;
+    int limit;
+};
+
+static bool stop_after_callback(const ct2j_step *step, void *user_data) {
+    struct stop_after *s = user_data;
+    (void)step;
+    s->seen++;
+    return s->seen >= s->limit;
+}
+
+static void test_translator(const char *dir) {
+    ct2j_translator *t = NULL;
+    ct2j_model_params params = ct2j_model_default_params();
+    params.compute_type = "float32";
+    params.intra_threads = 1;
+    CHECK(ct2j_translator_load(dir, &params, &t) == CT2J_OK, "load translator %s", dir);
+    if (!t)
+        return;
+    const ct2j_vocabulary *src = ct2j_translator_source_vocabulary(t);
+    const ct2j_vocabulary *tgt = ct2j_translator_target_vocabulary(t);
+    CHECK(ct2j_vocabulary_size(src) > 4 && ct2j_vocabulary_size(tgt) > 4, "vocabularies");
+    CHECK(ct2j_vocabulary_token(src, -1) == NULL && ct2j_vocabulary_id(src, "no such token") == -1, "lookups");
+    const int32_t source[] = {token_id(src, "t5"), token_id(src, "t9"), token_id(src, "t12"), token_id(src, "t7")};
+    const size_t lengths[] = {3, 1};
+
+    ct2j_translation_options o = ct2j_translation_default_options();
+    CHECK(o.beam_size == 2 && o.max_decoding_length == 256 && o.min_decoding_length == 1, "Python defaults");
+    o.beam_size = 4;
+    o.num_hypotheses = 2;
+    o.return_scores = true;
+    o.return_attention = true;
+    o.max_decoding_length = 10;
+    ct2j_translation *tr = NULL;
+    CHECK(ct2j_translator_translate_batch(t, 2, source, lengths, 0, NULL, NULL, &o, &tr) == CT2J_OK, "translate");
+    CHECK(ct2j_translation_batch_size(tr) == 2 && ct2j_translation_num_hypotheses(tr, 0) == 2, "hypotheses");
+    size_t n = 0, rows = 0, cols = 0;
+    CHECK(ct2j_translation_ids(tr, 0, 0, &n) != NULL, "ids");
+    CHECK(!isnan(ct2j_translation_score(tr, 0, 0)), "score");
+    CHECK(ct2j_translation_attention(tr, 0, 0, &rows, &cols) != NULL && cols == 3, "attention %zu x %zu", rows, cols);
+    ct2j_translation_free(tr);
+
+    /* Bad input: each refused with a message naming it, nothing returned. */
+    const int32_t oov[] = {9999};
+    const size_t one = 1;
+    tr = NULL;
+    CHECK(ct2j_translator_translate_batch(t, 1, oov, &one, 0, NULL, NULL, NULL, &tr) == CT2J_ERR_INVALID_ARGUMENT &&
+              strstr(ct2j_last_error(), "9999") && tr == NULL,
+          "out-of-vocabulary id: %s", ct2j_last_error());
+    CHECK(ct2j_translator_translate_batch(t, 0, source, lengths, 0, NULL, NULL, NULL, &tr) == CT2J_ERR_INVALID_ARGUMENT &&
+              strstr(ct2j_last_error(), "empty"),
+          "empty batch: %s", ct2j_last_error());
+    const size_t prefix_length = 1;
+    CHECK(ct2j_translator_translate_batch(t, 2, source, lengths, 1, source, &prefix_length, NULL, &tr) ==
+                  CT2J_ERR_INVALID_ARGUMENT && strstr(ct2j_last_error(), "target_prefix"),
+          "inconsistent prefix batch: %s", ct2j_last_error());
+    ct2j_translation_options bad = ct2j_translation_default_options();
+    bad.max_decoding_length = 0;
+    CHECK(ct2j_translator_translate_batch(t, 1, source, lengths, 0, NULL, NULL, &bad, &tr) == CT2J_ERR_INVALID_ARGUMENT &&
+              strstr(ct2j_last_error(), "max_decoding_length"),
+          "max length 0: %s", ct2j_last_error());
+    bad = ct2j_translation_default_options();
+    bad.patience = NAN;
+    CHECK(ct2j_translator_translate_batch(t, 1, source, lengths, 0, NULL, NULL, &bad, &tr) == CT2J_ERR_INVALID_ARGUMENT &&
+              strstr(ct2j_last_error(), "patience"),
+          "NaN patience: %s", ct2j_last_error());
+    bad = ct2j_translation_default_options();
+    bad.sampling_temperature = -1;
+    CHECK(ct2j_translator_translate_batch(t, 1, source, lengths, 0, NULL, NULL, &bad, &tr) == CT2J_ERR_INVALID_ARGUMENT,
+          "negative temperature");
+    bad = ct2j_translation_default_options();
+    bad.beam_size = 2;
+    struct stop_after stop = {0, 1};
+    bad.callback = stop_after_callback;
+    bad.callback_user_data = &stop;
+    CHECK(ct2j_translator_translate_batch(t, 1, source, lengths, 0, NULL, NULL, &bad, &tr) == CT2J_ERR_INVALID_ARGUMENT &&
+              strstr(ct2j_last_error(), "callback"),
+          "callback with beam search: %s", ct2j_last_error());
+
+    ct2j_scoring *sc = NULL;
+    const int32_t target[] = {token_id(tgt, "t4"), token_id(tgt, "t8")};
+    const size_t target_length = 2;
+    CHECK(ct2j_translator_score_batch(t, 1, source, lengths, 1, target, &target_length, NULL, &sc) == CT2J_OK, "score");
+    CHECK(ct2j_scoring_log_probs(sc, 0, &n) != NULL && n == 3, "log probs for 2 tokens and </s>: %zu", n);
+    ct2j_scoring_free(sc);
+    CHECK(ct2j_translator_score_batch(t, 2, source, lengths, 1, target, &target_length, NULL, &sc) ==
+              CT2J_ERR_INVALID_ARGUMENT,
+          "inconsistent target batch");
+
+    CHECK(ct2j_translator_unload(t, false, CT2J_BUSY_FAIL) == CT2J_OK && !ct2j_translator_is_loaded(t), "unload");
+    CHECK(ct2j_translator_translate_batch(t, 1, source, lengths, 0, NULL, NULL, NULL, &tr) == CT2J_ERR_NOT_LOADED,
+          "translate after unload");
+    CHECK(ct2j_vocabulary_size(src) > 4, "vocabulary while unloaded");
+    CHECK(ct2j_translator_load_weights(t, false) == CT2J_OK && ct2j_translator_is_loaded(t), "reload");
+    CHECK(ct2j_translator_translate_batch(t, 1, source, lengths, 0, NULL, NULL, NULL, &tr) == CT2J_OK, "after reload");
+    ct2j_translation_free(tr);
+    ct2j_translator_free(t);
+}
+
+static void test_generator(const char *dir, const char *whisper_dir) {
+    ct2j_generator *g = NULL;
+    ct2j_model_params params = ct2j_model_default_params();
+    params.compute_type = "float32";
+    params.intra_threads = 1;
+    CHECK(ct2j_generator_load(whisper_dir, &params, &g) == CT2J_ERR_INVALID_ARGUMENT && g == NULL,
+          "a Whisper model is no generator: %s", ct2j_last_error());
+    CHECK(ct2j_generator_load(dir, &params, &g) == CT2J_OK, "load generator %s", dir);
+    if (!g)
+        return;
+    const ct2j_vocabulary *v = ct2j_generator_vocabulary(g);
+    const int32_t start[] = {ct2j_vocabulary_bos_id(v), token_id(v, "t5"), token_id(v, "t6")};
+    const size_t length = 3;
+    ct2j_text_generation_options o = ct2j_text_generation_default_options();
+    CHECK(o.max_length == 512 && o.include_prompt_in_result && o.cache_static_prompt, "Python defaults");
+    o.max_length = 8;
+    o.return_scores = true;
+    ct2j_generation *gen = NULL;
+    CHECK(ct2j_generator_generate_batch(g, 1, start, &length, &o, &gen) == CT2J_OK, "generate");
+    size_t n = 0;
+    CHECK(ct2j_generation_ids(gen, 0, 0, &n) != NULL && n >= 3, "sequence with its prompt: %zu", n);
+    ct2j_generation_free(gen);
+
+    struct stop_after stop = {0, 2};
+    o.include_prompt_in_result = false;
+    o.max_length = 20;
+    o.min_length = 10;
+    o.callback = stop_after_callback;
+    o.callback_user_data = &stop;
+    CHECK(ct2j_generator_generate_batch(g, 1, start, &length, &o, &gen) == CT2J_OK, "generate with callback");
+    CHECK(stop.seen == 2, "the callback stopped generation after 2 tokens: %d", stop.seen);
+    ct2j_generation_free(gen);
+
+    ct2j_text_generation_options bad = ct2j_text_generation_default_options();
+    bad.max_length = 0;
+    CHECK(ct2j_generator_generate_batch(g, 1, start, &length, &bad, &gen) == CT2J_ERR_INVALID_ARGUMENT &&
+              strstr(ct2j_last_error(), "max_length"),
+          "max length 0");
+    const size_t empty = 0;
+    CHECK(ct2j_generator_generate_batch(g, 1, start, &empty, NULL, &gen) == CT2J_ERR_INVALID_ARGUMENT,
+          "empty start tokens");
+    const int32_t oov[] = {-3};
+    CHECK(ct2j_generator_generate_batch(g, 1, oov, &(size_t){1}, NULL, &gen) == CT2J_ERR_INVALID_ARGUMENT,
+          "negative id");
+
+    ct2j_scoring *sc = NULL;
+    CHECK(ct2j_generator_score_batch(g, 1, start, &length, NULL, &sc) == CT2J_OK, "score");
+    CHECK(ct2j_scoring_log_probs(sc, 0, &n) != NULL && n == 2, "log probs of tokens after the first: %zu", n);
+    ct2j_scoring_free(sc);
+    ct2j_generator_free(g);
+}
+
+static void test_encoder(const char *dir) {
+    ct2j_encoder *e = NULL;
+    ct2j_model_params params = ct2j_model_default_params();
+    params.compute_type = "float32";
+    params.intra_threads = 1;
+    CHECK(ct2j_encoder_load(dir, &params, &e) == CT2J_OK, "load encoder %s", dir);
+    if (!e)
+        return;
+    const ct2j_vocabulary *v = ct2j_encoder_vocabulary(e);
+    const int32_t ids[] = {token_id(v, "t5"), token_id(v, "t6"), token_id(v, "t7")};
+    const size_t lengths[] = {2, 1};
+    ct2j_storage *hidden = NULL, *pooled = NULL;
+    CHECK(ct2j_encoder_forward_batch(e, 2, ids, lengths, &hidden, &pooled) == CT2J_OK, "forward");
+    int64_t shape[4] = {0};
+    CHECK(ct2j_storage_shape(hidden, shape, 4) == 3 && shape[0] == 2 && shape[1] == 2, "hidden shape");
+    CHECK(pooled != NULL && ct2j_storage_rank(pooled) == 2, "pooler output");
+    float *values = malloc((size_t)(shape[0] * shape[1] * shape[2]) * sizeof(float));
+    CHECK(ct2j_storage_copy_to_f32(hidden, values, (size_t)(shape[0] * shape[1] * shape[2])) == CT2J_OK, "copy");
+    free(values);
+    ct2j_storage_free(hidden);
+    ct2j_storage_free(pooled);
+    const size_t zero[] = {0};
+    CHECK(ct2j_encoder_forward_batch(e, 1, ids, zero, &hidden, &pooled) == CT2J_ERR_INVALID_ARGUMENT && hidden == NULL,
+          "empty sequence");
+    CHECK(ct2j_encoder_unload(e, true, CT2J_BUSY_WAIT) == CT2J_OK && ct2j_encoder_load_weights(e, true) == CT2J_OK,
+          "unload to cpu and back");
+    ct2j_encoder_free(e);
+}
+
+/* A generation held inside its step callback until the main thread releases it: unload with
+ * CT2J_BUSY_FAIL must refuse, and free must wait for the call instead of freeing under it. */
+struct held_call {
+    ct2j_generator *generator;
+    const int32_t *start;
+    size_t length;
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    bool in_callback;
+    bool release;
+    ct2j_status status;
+};
+
+static bool hold_callback(const ct2j_step *step, void *user_data) {
+    struct held_call *h = user_data;
+    (void)step;
+    pthread_mutex_lock(&h->mutex);
+    h->in_callback = true;
+    pthread_cond_broadcast(&h->cond);
+    while (!h->release)
+        pthread_cond_wait(&h->cond, &h->mutex);
+    pthread_mutex_unlock(&h->mutex);
+    return true; /* stop at once */
+}
+
+static void *held_generate(void *arg) {
+    struct held_call *h = arg;
+    ct2j_text_generation_options o = ct2j_text_generation_default_options();
+    o.max_length = 1000;
+    o.min_length = 1000;
+    o.callback = hold_callback;
+    o.callback_user_data = h;
+    ct2j_generation *gen = NULL;
+    h->status = ct2j_generator_generate_batch(h->generator, 1, h->start, &h->length, &o, &gen);
+    ct2j_generation_free(gen);
+    return NULL;
+}
+
+static void *release_later(void *arg) {
+    struct held_call *h = arg;
+    /* From another thread, so that the main thread can be in ct2j_generator_free while the call
+     * is still held (free must then wait for it). */
+    pthread_mutex_lock(&h->mutex);
+    h->release = true;
+    pthread_cond_broadcast(&h->cond);
+    pthread_mutex_unlock(&h->mutex);
+    return NULL;
+}
+
+static void test_generator_busy(const char *dir) {
+    ct2j_model_params params = ct2j_model_default_params();
+    params.compute_type = "float32";
+    params.intra_threads = 1;
+    struct held_call h = {0};
+    CHECK(ct2j_generator_load(dir, &params, &h.generator) == CT2J_OK, "load generator");
+    if (!h.generator)
+        return;
+    const int32_t start[] = {ct2j_vocabulary_bos_id(ct2j_generator_vocabulary(h.generator))};
+    h.start = start;
+    h.length = 1;
+    pthread_mutex_init(&h.mutex, NULL);
+    pthread_cond_init(&h.cond, NULL);
+    pthread_t thread, releaser;
+    CHECK(pthread_create(&thread, NULL, held_generate, &h) == 0, "start generation");
+    pthread_mutex_lock(&h.mutex);
+    while (!h.in_callback)
+        pthread_cond_wait(&h.cond, &h.mutex);
+    pthread_mutex_unlock(&h.mutex);
+    CHECK(ct2j_generator_unload(h.generator, false, CT2J_BUSY_FAIL) == CT2J_ERR_BUSY, "unload refused while busy");
+    CHECK(ct2j_generator_is_loaded(h.generator), "still loaded");
+    CHECK(pthread_create(&releaser, NULL, release_later, &h) == 0, "start releaser");
+    ct2j_generator_free(h.generator); /* returns only after the held call has ended */
+    pthread_join(thread, NULL);
+    pthread_join(releaser, NULL);
+    CHECK(h.status == CT2J_OK, "the held call ended cleanly: %d", h.status);
+    pthread_cond_destroy(&h.cond);
+    pthread_mutex_destroy(&h.mutex);
+}
+
+static void test_text_models(const char *dir, const char *whisper_dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/translator", dir);
+    test_translator(path);
+    snprintf(path, sizeof path, "%s/generator", dir);
+    test_generator(path, whisper_dir);
+    test_generator_busy(path);
+    snprintf(path, sizeof path, "%s/encoder", dir);
+    test_encoder(path);
+}
+
 int main(void) {
     const char *dir = getenv("CT2J_MODEL_DIR");
     const char *audio = getenv("CT2J_TEST_AUDIO");
-    if (!dir || !audio) {
-        fprintf(stderr, "CT2J_MODEL_DIR and CT2J_TEST_AUDIO must be set\n");
+    const char *text_models = getenv("CT2J_CT2_MODELS");
+    if (!dir || !audio || !text_models) {
+        fprintf(stderr, "CT2J_MODEL_DIR, CT2J_TEST_AUDIO and CT2J_CT2_MODELS (parity/ct2/models.sh) must be set\n");
         return 2;
     }
     test_library();
@@ -458,6 +740,7 @@ int main(void) {
     test_model(dir);
     test_bad_config(dir);
     test_bad_layout(dir);
+    test_text_models(text_models, dir);
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -24,6 +24,43 @@ public final class TestSupport {
         return dir;
     }
 
+    /**
+     * The tiny random-weight CTranslate2 models (translator/, generator/, encoder/):
+     * -Dct2j.ct2models.dir, else what parity/ct2/models.sh prints (it builds them once into
+     * $CT2J_CACHE with the venv's ctranslate2).
+     */
+    public static synchronized Path ct2Models() {
+        if (ct2Models == null) {
+            String configured = System.getProperty("ct2j.ct2models.dir", "");
+            Path dir;
+            if (!configured.isBlank()) {
+                dir = Path.of(configured);
+            } else {
+                Path script = repo().resolve("parity/ct2/models.sh");
+                assertTrue(Files.isExecutable(script), "missing " + script);
+                try {
+                    Process p = new ProcessBuilder(script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+                    assertTrue(p.waitFor() == 0 && !out.isEmpty(), script + " failed");
+                    dir = Path.of(out.substring(out.lastIndexOf('\n') + 1));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+            for (String kind : new String[] {"translator", "generator", "encoder"}) {
+                assertTrue(Files.isRegularFile(dir.resolve(kind).resolve("model.bin")),
+                        "the tiny " + kind + " model is missing in " + dir + " (parity/ct2/models.sh builds it)");
+            }
+            ct2Models = dir;
+        }
+        return ct2Models;
+    }
+
+    private static Path ct2Models;
+
     public static Path data(String name) {
         Path dir = Path.of(System.getProperty("ct2j.test.data", repo().resolve("../shared/data").toString()));
         Path file = dir.resolve(name).toAbsolutePath().normalize();

@@ -3,17 +3,17 @@ package dev.ct2j.engine;
 import dev.ct2j.bindings.ct2j_h;
 import dev.ct2j.natives.NativeStrings;
 
-/** Turns C API status codes into exceptions carrying the native message. */
-final class Status {
+/** Turns C API status codes into exceptions carrying the native message (shared by every native owner). */
+public final class Status {
     private Status() {}
 
-    static void check(int status, String context) {
+    public static void check(int status, String context) {
         if (status != ct2j_h.CT2J_OK()) {
             throw toException(status, context);
         }
     }
 
-    static EngineException toException(int status, String context) {
+    public static EngineException toException(int status, String context) {
         String message = context + ": " + NativeStrings.lastError();
         if (status == ct2j_h.CT2J_ERR_BUSY()) {
             return new ModelBusyException(message);

@@ -45,6 +45,12 @@ public class ct2j_h {
             .withTargetLayout(MemoryLayout.sequenceLayout(java.lang.Long.MAX_VALUE, JAVA_BYTE));
     public static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
 
+    private static final int CT2J_BATCH_EXAMPLES = (int)0L;
+
+    public static int CT2J_BATCH_EXAMPLES() {
+        return CT2J_BATCH_EXAMPLES;
+    }
+
     private static final int CT2J_BUSY_WAIT = (int)0L;
 
     public static int CT2J_BUSY_WAIT() {
@@ -67,6 +73,12 @@ public class ct2j_h {
 
     public static int CT2J_OK() {
         return CT2J_OK;
+    }
+
+    private static final int CT2J_BATCH_TOKENS = (int)1L;
+
+    public static int CT2J_BATCH_TOKENS() {
+        return CT2J_BATCH_TOKENS;
     }
 
     private static final int CT2J_BUSY_FAIL = (int)1L;
@@ -105,12 +117,6 @@ public class ct2j_h {
         return CT2J_ERR_NOT_FOUND;
     }
 
-    private static final int CT2J_ABI_VERSION = (int)3L;
-
-    public static int CT2J_ABI_VERSION() {
-        return CT2J_ABI_VERSION;
-    }
-
     private static final int CT2J_DTYPE_INT8 = (int)3L;
 
     public static int CT2J_DTYPE_INT8() {
@@ -121,6 +127,12 @@ public class ct2j_h {
 
     public static int CT2J_ERR_UNSUPPORTED() {
         return CT2J_ERR_UNSUPPORTED;
+    }
+
+    private static final int CT2J_ABI_VERSION = (int)4L;
+
+    public static int CT2J_ABI_VERSION() {
+        return CT2J_ABI_VERSION;
     }
 
     private static final int CT2J_DTYPE_INT16 = (int)4L;
@@ -2019,6 +2031,1826 @@ public class ct2j_h {
                 traceDowncall("ct2j_alignment_text_token_probs", alignment, batch, count);
             }
             return (MemorySegment)mh$.invokeExact(alignment, batch, count);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_vocabulary_size {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_LONG, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_vocabulary_size");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_vocabulary_size$descriptor() {
+        return ct2j_vocabulary_size.DESC;
+    }
+
+    public static MethodHandle ct2j_vocabulary_size$handle() {
+        return ct2j_vocabulary_size.HANDLE;
+    }
+
+    public static MemorySegment ct2j_vocabulary_size$address() {
+        return ct2j_vocabulary_size.ADDR;
+    }
+
+    public static long ct2j_vocabulary_size(MemorySegment vocabulary) {
+        var mh$ = ct2j_vocabulary_size.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_vocabulary_size", vocabulary);
+            }
+            return (long)mh$.invokeExact(vocabulary);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_vocabulary_token {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_POINTER, ct2j_h.C_POINTER, ct2j_h.C_INT);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_vocabulary_token");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_vocabulary_token$descriptor() {
+        return ct2j_vocabulary_token.DESC;
+    }
+
+    public static MethodHandle ct2j_vocabulary_token$handle() {
+        return ct2j_vocabulary_token.HANDLE;
+    }
+
+    public static MemorySegment ct2j_vocabulary_token$address() {
+        return ct2j_vocabulary_token.ADDR;
+    }
+
+    public static MemorySegment ct2j_vocabulary_token(MemorySegment vocabulary, int id) {
+        var mh$ = ct2j_vocabulary_token.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_vocabulary_token", vocabulary, id);
+            }
+            return (MemorySegment)mh$.invokeExact(vocabulary, id);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_vocabulary_id {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_vocabulary_id");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_vocabulary_id$descriptor() {
+        return ct2j_vocabulary_id.DESC;
+    }
+
+    public static MethodHandle ct2j_vocabulary_id$handle() {
+        return ct2j_vocabulary_id.HANDLE;
+    }
+
+    public static MemorySegment ct2j_vocabulary_id$address() {
+        return ct2j_vocabulary_id.ADDR;
+    }
+
+    public static int ct2j_vocabulary_id(MemorySegment vocabulary, MemorySegment token) {
+        var mh$ = ct2j_vocabulary_id.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_vocabulary_id", vocabulary, token);
+            }
+            return (int)mh$.invokeExact(vocabulary, token);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_vocabulary_unk_id {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_vocabulary_unk_id");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_vocabulary_unk_id$descriptor() {
+        return ct2j_vocabulary_unk_id.DESC;
+    }
+
+    public static MethodHandle ct2j_vocabulary_unk_id$handle() {
+        return ct2j_vocabulary_unk_id.HANDLE;
+    }
+
+    public static MemorySegment ct2j_vocabulary_unk_id$address() {
+        return ct2j_vocabulary_unk_id.ADDR;
+    }
+
+    public static int ct2j_vocabulary_unk_id(MemorySegment vocabulary) {
+        var mh$ = ct2j_vocabulary_unk_id.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_vocabulary_unk_id", vocabulary);
+            }
+            return (int)mh$.invokeExact(vocabulary);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_vocabulary_bos_id {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_vocabulary_bos_id");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_vocabulary_bos_id$descriptor() {
+        return ct2j_vocabulary_bos_id.DESC;
+    }
+
+    public static MethodHandle ct2j_vocabulary_bos_id$handle() {
+        return ct2j_vocabulary_bos_id.HANDLE;
+    }
+
+    public static MemorySegment ct2j_vocabulary_bos_id$address() {
+        return ct2j_vocabulary_bos_id.ADDR;
+    }
+
+    public static int ct2j_vocabulary_bos_id(MemorySegment vocabulary) {
+        var mh$ = ct2j_vocabulary_bos_id.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_vocabulary_bos_id", vocabulary);
+            }
+            return (int)mh$.invokeExact(vocabulary);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_vocabulary_eos_id {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_vocabulary_eos_id");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_vocabulary_eos_id$descriptor() {
+        return ct2j_vocabulary_eos_id.DESC;
+    }
+
+    public static MethodHandle ct2j_vocabulary_eos_id$handle() {
+        return ct2j_vocabulary_eos_id.HANDLE;
+    }
+
+    public static MemorySegment ct2j_vocabulary_eos_id$address() {
+        return ct2j_vocabulary_eos_id.ADDR;
+    }
+
+    public static int ct2j_vocabulary_eos_id(MemorySegment vocabulary) {
+        var mh$ = ct2j_vocabulary_eos_id.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_vocabulary_eos_id", vocabulary);
+            }
+            return (int)mh$.invokeExact(vocabulary);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_translation_default_options {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_translation_options.layout());
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_translation_default_options");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_translation_default_options$descriptor() {
+        return ct2j_translation_default_options.DESC;
+    }
+
+    public static MethodHandle ct2j_translation_default_options$handle() {
+        return ct2j_translation_default_options.HANDLE;
+    }
+
+    public static MemorySegment ct2j_translation_default_options$address() {
+        return ct2j_translation_default_options.ADDR;
+    }
+
+    public static MemorySegment ct2j_translation_default_options(SegmentAllocator allocator) {
+        var mh$ = ct2j_translation_default_options.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_translation_default_options");
+            }
+            return (MemorySegment)mh$.invokeExact(allocator);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_text_generation_default_options {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_text_generation_options.layout());
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_text_generation_default_options");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_text_generation_default_options$descriptor() {
+        return ct2j_text_generation_default_options.DESC;
+    }
+
+    public static MethodHandle ct2j_text_generation_default_options$handle() {
+        return ct2j_text_generation_default_options.HANDLE;
+    }
+
+    public static MemorySegment ct2j_text_generation_default_options$address() {
+        return ct2j_text_generation_default_options.ADDR;
+    }
+
+    public static MemorySegment ct2j_text_generation_default_options(SegmentAllocator allocator) {
+        var mh$ = ct2j_text_generation_default_options.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_text_generation_default_options");
+            }
+            return (MemorySegment)mh$.invokeExact(allocator);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_scoring_default_options {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_scoring_options.layout());
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_scoring_default_options");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_scoring_default_options$descriptor() {
+        return ct2j_scoring_default_options.DESC;
+    }
+
+    public static MethodHandle ct2j_scoring_default_options$handle() {
+        return ct2j_scoring_default_options.HANDLE;
+    }
+
+    public static MemorySegment ct2j_scoring_default_options$address() {
+        return ct2j_scoring_default_options.ADDR;
+    }
+
+    public static MemorySegment ct2j_scoring_default_options(SegmentAllocator allocator) {
+        var mh$ = ct2j_scoring_default_options.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_scoring_default_options");
+            }
+            return (MemorySegment)mh$.invokeExact(allocator);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_scoring_free {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_scoring_free");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_scoring_free$descriptor() {
+        return ct2j_scoring_free.DESC;
+    }
+
+    public static MethodHandle ct2j_scoring_free$handle() {
+        return ct2j_scoring_free.HANDLE;
+    }
+
+    public static MemorySegment ct2j_scoring_free$address() {
+        return ct2j_scoring_free.ADDR;
+    }
+
+    public static void ct2j_scoring_free(MemorySegment scoring) {
+        var mh$ = ct2j_scoring_free.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_scoring_free", scoring);
+            }
+            mh$.invokeExact(scoring);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_scoring_batch_size {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_LONG, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_scoring_batch_size");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_scoring_batch_size$descriptor() {
+        return ct2j_scoring_batch_size.DESC;
+    }
+
+    public static MethodHandle ct2j_scoring_batch_size$handle() {
+        return ct2j_scoring_batch_size.HANDLE;
+    }
+
+    public static MemorySegment ct2j_scoring_batch_size$address() {
+        return ct2j_scoring_batch_size.ADDR;
+    }
+
+    public static long ct2j_scoring_batch_size(MemorySegment scoring) {
+        var mh$ = ct2j_scoring_batch_size.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_scoring_batch_size", scoring);
+            }
+            return (long)mh$.invokeExact(scoring);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_scoring_ids {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_POINTER, ct2j_h.C_POINTER, ct2j_h.C_LONG, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_scoring_ids");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_scoring_ids$descriptor() {
+        return ct2j_scoring_ids.DESC;
+    }
+
+    public static MethodHandle ct2j_scoring_ids$handle() {
+        return ct2j_scoring_ids.HANDLE;
+    }
+
+    public static MemorySegment ct2j_scoring_ids$address() {
+        return ct2j_scoring_ids.ADDR;
+    }
+
+    public static MemorySegment ct2j_scoring_ids(MemorySegment scoring, long batch, MemorySegment length) {
+        var mh$ = ct2j_scoring_ids.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_scoring_ids", scoring, batch, length);
+            }
+            return (MemorySegment)mh$.invokeExact(scoring, batch, length);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_scoring_log_probs {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_POINTER, ct2j_h.C_POINTER, ct2j_h.C_LONG, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_scoring_log_probs");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_scoring_log_probs$descriptor() {
+        return ct2j_scoring_log_probs.DESC;
+    }
+
+    public static MethodHandle ct2j_scoring_log_probs$handle() {
+        return ct2j_scoring_log_probs.HANDLE;
+    }
+
+    public static MemorySegment ct2j_scoring_log_probs$address() {
+        return ct2j_scoring_log_probs.ADDR;
+    }
+
+    public static MemorySegment ct2j_scoring_log_probs(MemorySegment scoring, long batch, MemorySegment length) {
+        var mh$ = ct2j_scoring_log_probs.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_scoring_log_probs", scoring, batch, length);
+            }
+            return (MemorySegment)mh$.invokeExact(scoring, batch, length);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_translation_free {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_translation_free");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_translation_free$descriptor() {
+        return ct2j_translation_free.DESC;
+    }
+
+    public static MethodHandle ct2j_translation_free$handle() {
+        return ct2j_translation_free.HANDLE;
+    }
+
+    public static MemorySegment ct2j_translation_free$address() {
+        return ct2j_translation_free.ADDR;
+    }
+
+    public static void ct2j_translation_free(MemorySegment translation) {
+        var mh$ = ct2j_translation_free.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_translation_free", translation);
+            }
+            mh$.invokeExact(translation);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_translation_batch_size {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_LONG, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_translation_batch_size");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_translation_batch_size$descriptor() {
+        return ct2j_translation_batch_size.DESC;
+    }
+
+    public static MethodHandle ct2j_translation_batch_size$handle() {
+        return ct2j_translation_batch_size.HANDLE;
+    }
+
+    public static MemorySegment ct2j_translation_batch_size$address() {
+        return ct2j_translation_batch_size.ADDR;
+    }
+
+    public static long ct2j_translation_batch_size(MemorySegment translation) {
+        var mh$ = ct2j_translation_batch_size.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_translation_batch_size", translation);
+            }
+            return (long)mh$.invokeExact(translation);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_translation_num_hypotheses {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_LONG, ct2j_h.C_POINTER, ct2j_h.C_LONG);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_translation_num_hypotheses");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_translation_num_hypotheses$descriptor() {
+        return ct2j_translation_num_hypotheses.DESC;
+    }
+
+    public static MethodHandle ct2j_translation_num_hypotheses$handle() {
+        return ct2j_translation_num_hypotheses.HANDLE;
+    }
+
+    public static MemorySegment ct2j_translation_num_hypotheses$address() {
+        return ct2j_translation_num_hypotheses.ADDR;
+    }
+
+    public static long ct2j_translation_num_hypotheses(MemorySegment translation, long batch) {
+        var mh$ = ct2j_translation_num_hypotheses.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_translation_num_hypotheses", translation, batch);
+            }
+            return (long)mh$.invokeExact(translation, batch);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_translation_ids {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_POINTER, ct2j_h.C_POINTER, ct2j_h.C_LONG, ct2j_h.C_LONG, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_translation_ids");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_translation_ids$descriptor() {
+        return ct2j_translation_ids.DESC;
+    }
+
+    public static MethodHandle ct2j_translation_ids$handle() {
+        return ct2j_translation_ids.HANDLE;
+    }
+
+    public static MemorySegment ct2j_translation_ids$address() {
+        return ct2j_translation_ids.ADDR;
+    }
+
+    public static MemorySegment ct2j_translation_ids(MemorySegment translation, long batch, long hypothesis, MemorySegment length) {
+        var mh$ = ct2j_translation_ids.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_translation_ids", translation, batch, hypothesis, length);
+            }
+            return (MemorySegment)mh$.invokeExact(translation, batch, hypothesis, length);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_translation_score {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_FLOAT, ct2j_h.C_POINTER, ct2j_h.C_LONG, ct2j_h.C_LONG);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_translation_score");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_translation_score$descriptor() {
+        return ct2j_translation_score.DESC;
+    }
+
+    public static MethodHandle ct2j_translation_score$handle() {
+        return ct2j_translation_score.HANDLE;
+    }
+
+    public static MemorySegment ct2j_translation_score$address() {
+        return ct2j_translation_score.ADDR;
+    }
+
+    public static float ct2j_translation_score(MemorySegment translation, long batch, long hypothesis) {
+        var mh$ = ct2j_translation_score.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_translation_score", translation, batch, hypothesis);
+            }
+            return (float)mh$.invokeExact(translation, batch, hypothesis);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_translation_attention {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_POINTER, ct2j_h.C_POINTER, ct2j_h.C_LONG, ct2j_h.C_LONG, ct2j_h.C_POINTER, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_translation_attention");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_translation_attention$descriptor() {
+        return ct2j_translation_attention.DESC;
+    }
+
+    public static MethodHandle ct2j_translation_attention$handle() {
+        return ct2j_translation_attention.HANDLE;
+    }
+
+    public static MemorySegment ct2j_translation_attention$address() {
+        return ct2j_translation_attention.ADDR;
+    }
+
+    public static MemorySegment ct2j_translation_attention(MemorySegment translation, long batch, long hypothesis, MemorySegment rows, MemorySegment cols) {
+        var mh$ = ct2j_translation_attention.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_translation_attention", translation, batch, hypothesis, rows, cols);
+            }
+            return (MemorySegment)mh$.invokeExact(translation, batch, hypothesis, rows, cols);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_translator_load {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER, ct2j_h.C_POINTER, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_translator_load");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_translator_load$descriptor() {
+        return ct2j_translator_load.DESC;
+    }
+
+    public static MethodHandle ct2j_translator_load$handle() {
+        return ct2j_translator_load.HANDLE;
+    }
+
+    public static MemorySegment ct2j_translator_load$address() {
+        return ct2j_translator_load.ADDR;
+    }
+
+    public static int ct2j_translator_load(MemorySegment path, MemorySegment params, MemorySegment out_translator) {
+        var mh$ = ct2j_translator_load.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_translator_load", path, params, out_translator);
+            }
+            return (int)mh$.invokeExact(path, params, out_translator);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_translator_free {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_translator_free");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_translator_free$descriptor() {
+        return ct2j_translator_free.DESC;
+    }
+
+    public static MethodHandle ct2j_translator_free$handle() {
+        return ct2j_translator_free.HANDLE;
+    }
+
+    public static MemorySegment ct2j_translator_free$address() {
+        return ct2j_translator_free.ADDR;
+    }
+
+    public static void ct2j_translator_free(MemorySegment translator) {
+        var mh$ = ct2j_translator_free.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_translator_free", translator);
+            }
+            mh$.invokeExact(translator);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_translator_unload {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER, ct2j_h.C_BOOL, ct2j_h.C_INT);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_translator_unload");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_translator_unload$descriptor() {
+        return ct2j_translator_unload.DESC;
+    }
+
+    public static MethodHandle ct2j_translator_unload$handle() {
+        return ct2j_translator_unload.HANDLE;
+    }
+
+    public static MemorySegment ct2j_translator_unload$address() {
+        return ct2j_translator_unload.ADDR;
+    }
+
+    public static int ct2j_translator_unload(MemorySegment translator, boolean to_cpu, int busy_policy) {
+        var mh$ = ct2j_translator_unload.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_translator_unload", translator, to_cpu, busy_policy);
+            }
+            return (int)mh$.invokeExact(translator, to_cpu, busy_policy);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_translator_load_weights {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER, ct2j_h.C_BOOL);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_translator_load_weights");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_translator_load_weights$descriptor() {
+        return ct2j_translator_load_weights.DESC;
+    }
+
+    public static MethodHandle ct2j_translator_load_weights$handle() {
+        return ct2j_translator_load_weights.HANDLE;
+    }
+
+    public static MemorySegment ct2j_translator_load_weights$address() {
+        return ct2j_translator_load_weights.ADDR;
+    }
+
+    public static int ct2j_translator_load_weights(MemorySegment translator, boolean keep_cache) {
+        var mh$ = ct2j_translator_load_weights.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_translator_load_weights", translator, keep_cache);
+            }
+            return (int)mh$.invokeExact(translator, keep_cache);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_translator_is_loaded {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_BOOL, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_translator_is_loaded");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_translator_is_loaded$descriptor() {
+        return ct2j_translator_is_loaded.DESC;
+    }
+
+    public static MethodHandle ct2j_translator_is_loaded$handle() {
+        return ct2j_translator_is_loaded.HANDLE;
+    }
+
+    public static MemorySegment ct2j_translator_is_loaded$address() {
+        return ct2j_translator_is_loaded.ADDR;
+    }
+
+    public static boolean ct2j_translator_is_loaded(MemorySegment translator) {
+        var mh$ = ct2j_translator_is_loaded.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_translator_is_loaded", translator);
+            }
+            return (boolean)mh$.invokeExact(translator);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_translator_num_replicas {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_translator_num_replicas");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_translator_num_replicas$descriptor() {
+        return ct2j_translator_num_replicas.DESC;
+    }
+
+    public static MethodHandle ct2j_translator_num_replicas$handle() {
+        return ct2j_translator_num_replicas.HANDLE;
+    }
+
+    public static MemorySegment ct2j_translator_num_replicas$address() {
+        return ct2j_translator_num_replicas.ADDR;
+    }
+
+    public static int ct2j_translator_num_replicas(MemorySegment translator) {
+        var mh$ = ct2j_translator_num_replicas.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_translator_num_replicas", translator);
+            }
+            return (int)mh$.invokeExact(translator);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_translator_num_active_batches {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_translator_num_active_batches");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_translator_num_active_batches$descriptor() {
+        return ct2j_translator_num_active_batches.DESC;
+    }
+
+    public static MethodHandle ct2j_translator_num_active_batches$handle() {
+        return ct2j_translator_num_active_batches.HANDLE;
+    }
+
+    public static MemorySegment ct2j_translator_num_active_batches$address() {
+        return ct2j_translator_num_active_batches.ADDR;
+    }
+
+    public static int ct2j_translator_num_active_batches(MemorySegment translator) {
+        var mh$ = ct2j_translator_num_active_batches.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_translator_num_active_batches", translator);
+            }
+            return (int)mh$.invokeExact(translator);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_translator_compute_type {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_POINTER, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_translator_compute_type");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_translator_compute_type$descriptor() {
+        return ct2j_translator_compute_type.DESC;
+    }
+
+    public static MethodHandle ct2j_translator_compute_type$handle() {
+        return ct2j_translator_compute_type.HANDLE;
+    }
+
+    public static MemorySegment ct2j_translator_compute_type$address() {
+        return ct2j_translator_compute_type.ADDR;
+    }
+
+    public static MemorySegment ct2j_translator_compute_type(MemorySegment translator) {
+        var mh$ = ct2j_translator_compute_type.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_translator_compute_type", translator);
+            }
+            return (MemorySegment)mh$.invokeExact(translator);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_translator_source_vocabulary {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_POINTER, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_translator_source_vocabulary");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_translator_source_vocabulary$descriptor() {
+        return ct2j_translator_source_vocabulary.DESC;
+    }
+
+    public static MethodHandle ct2j_translator_source_vocabulary$handle() {
+        return ct2j_translator_source_vocabulary.HANDLE;
+    }
+
+    public static MemorySegment ct2j_translator_source_vocabulary$address() {
+        return ct2j_translator_source_vocabulary.ADDR;
+    }
+
+    public static MemorySegment ct2j_translator_source_vocabulary(MemorySegment translator) {
+        var mh$ = ct2j_translator_source_vocabulary.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_translator_source_vocabulary", translator);
+            }
+            return (MemorySegment)mh$.invokeExact(translator);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_translator_target_vocabulary {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_POINTER, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_translator_target_vocabulary");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_translator_target_vocabulary$descriptor() {
+        return ct2j_translator_target_vocabulary.DESC;
+    }
+
+    public static MethodHandle ct2j_translator_target_vocabulary$handle() {
+        return ct2j_translator_target_vocabulary.HANDLE;
+    }
+
+    public static MemorySegment ct2j_translator_target_vocabulary$address() {
+        return ct2j_translator_target_vocabulary.ADDR;
+    }
+
+    public static MemorySegment ct2j_translator_target_vocabulary(MemorySegment translator) {
+        var mh$ = ct2j_translator_target_vocabulary.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_translator_target_vocabulary", translator);
+            }
+            return (MemorySegment)mh$.invokeExact(translator);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_translator_translate_batch {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER, ct2j_h.C_LONG, ct2j_h.C_POINTER, ct2j_h.C_POINTER, ct2j_h.C_LONG, ct2j_h.C_POINTER, ct2j_h.C_POINTER, ct2j_h.C_POINTER, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_translator_translate_batch");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_translator_translate_batch$descriptor() {
+        return ct2j_translator_translate_batch.DESC;
+    }
+
+    public static MethodHandle ct2j_translator_translate_batch$handle() {
+        return ct2j_translator_translate_batch.HANDLE;
+    }
+
+    public static MemorySegment ct2j_translator_translate_batch$address() {
+        return ct2j_translator_translate_batch.ADDR;
+    }
+
+    public static int ct2j_translator_translate_batch(MemorySegment translator, long batch_size, MemorySegment source_ids, MemorySegment source_lengths, long prefix_batch_size, MemorySegment prefix_ids, MemorySegment prefix_lengths, MemorySegment options, MemorySegment out_translation) {
+        var mh$ = ct2j_translator_translate_batch.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_translator_translate_batch", translator, batch_size, source_ids, source_lengths, prefix_batch_size, prefix_ids, prefix_lengths, options, out_translation);
+            }
+            return (int)mh$.invokeExact(translator, batch_size, source_ids, source_lengths, prefix_batch_size, prefix_ids, prefix_lengths, options, out_translation);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_translator_score_batch {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER, ct2j_h.C_LONG, ct2j_h.C_POINTER, ct2j_h.C_POINTER, ct2j_h.C_LONG, ct2j_h.C_POINTER, ct2j_h.C_POINTER, ct2j_h.C_POINTER, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_translator_score_batch");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_translator_score_batch$descriptor() {
+        return ct2j_translator_score_batch.DESC;
+    }
+
+    public static MethodHandle ct2j_translator_score_batch$handle() {
+        return ct2j_translator_score_batch.HANDLE;
+    }
+
+    public static MemorySegment ct2j_translator_score_batch$address() {
+        return ct2j_translator_score_batch.ADDR;
+    }
+
+    public static int ct2j_translator_score_batch(MemorySegment translator, long batch_size, MemorySegment source_ids, MemorySegment source_lengths, long target_batch_size, MemorySegment target_ids, MemorySegment target_lengths, MemorySegment options, MemorySegment out_scoring) {
+        var mh$ = ct2j_translator_score_batch.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_translator_score_batch", translator, batch_size, source_ids, source_lengths, target_batch_size, target_ids, target_lengths, options, out_scoring);
+            }
+            return (int)mh$.invokeExact(translator, batch_size, source_ids, source_lengths, target_batch_size, target_ids, target_lengths, options, out_scoring);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_generator_load {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER, ct2j_h.C_POINTER, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_generator_load");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_generator_load$descriptor() {
+        return ct2j_generator_load.DESC;
+    }
+
+    public static MethodHandle ct2j_generator_load$handle() {
+        return ct2j_generator_load.HANDLE;
+    }
+
+    public static MemorySegment ct2j_generator_load$address() {
+        return ct2j_generator_load.ADDR;
+    }
+
+    public static int ct2j_generator_load(MemorySegment path, MemorySegment params, MemorySegment out_generator) {
+        var mh$ = ct2j_generator_load.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_generator_load", path, params, out_generator);
+            }
+            return (int)mh$.invokeExact(path, params, out_generator);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_generator_free {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_generator_free");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_generator_free$descriptor() {
+        return ct2j_generator_free.DESC;
+    }
+
+    public static MethodHandle ct2j_generator_free$handle() {
+        return ct2j_generator_free.HANDLE;
+    }
+
+    public static MemorySegment ct2j_generator_free$address() {
+        return ct2j_generator_free.ADDR;
+    }
+
+    public static void ct2j_generator_free(MemorySegment generator) {
+        var mh$ = ct2j_generator_free.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_generator_free", generator);
+            }
+            mh$.invokeExact(generator);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_generator_unload {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER, ct2j_h.C_BOOL, ct2j_h.C_INT);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_generator_unload");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_generator_unload$descriptor() {
+        return ct2j_generator_unload.DESC;
+    }
+
+    public static MethodHandle ct2j_generator_unload$handle() {
+        return ct2j_generator_unload.HANDLE;
+    }
+
+    public static MemorySegment ct2j_generator_unload$address() {
+        return ct2j_generator_unload.ADDR;
+    }
+
+    public static int ct2j_generator_unload(MemorySegment generator, boolean to_cpu, int busy_policy) {
+        var mh$ = ct2j_generator_unload.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_generator_unload", generator, to_cpu, busy_policy);
+            }
+            return (int)mh$.invokeExact(generator, to_cpu, busy_policy);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_generator_load_weights {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER, ct2j_h.C_BOOL);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_generator_load_weights");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_generator_load_weights$descriptor() {
+        return ct2j_generator_load_weights.DESC;
+    }
+
+    public static MethodHandle ct2j_generator_load_weights$handle() {
+        return ct2j_generator_load_weights.HANDLE;
+    }
+
+    public static MemorySegment ct2j_generator_load_weights$address() {
+        return ct2j_generator_load_weights.ADDR;
+    }
+
+    public static int ct2j_generator_load_weights(MemorySegment generator, boolean keep_cache) {
+        var mh$ = ct2j_generator_load_weights.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_generator_load_weights", generator, keep_cache);
+            }
+            return (int)mh$.invokeExact(generator, keep_cache);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_generator_is_loaded {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_BOOL, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_generator_is_loaded");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_generator_is_loaded$descriptor() {
+        return ct2j_generator_is_loaded.DESC;
+    }
+
+    public static MethodHandle ct2j_generator_is_loaded$handle() {
+        return ct2j_generator_is_loaded.HANDLE;
+    }
+
+    public static MemorySegment ct2j_generator_is_loaded$address() {
+        return ct2j_generator_is_loaded.ADDR;
+    }
+
+    public static boolean ct2j_generator_is_loaded(MemorySegment generator) {
+        var mh$ = ct2j_generator_is_loaded.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_generator_is_loaded", generator);
+            }
+            return (boolean)mh$.invokeExact(generator);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_generator_num_replicas {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_generator_num_replicas");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_generator_num_replicas$descriptor() {
+        return ct2j_generator_num_replicas.DESC;
+    }
+
+    public static MethodHandle ct2j_generator_num_replicas$handle() {
+        return ct2j_generator_num_replicas.HANDLE;
+    }
+
+    public static MemorySegment ct2j_generator_num_replicas$address() {
+        return ct2j_generator_num_replicas.ADDR;
+    }
+
+    public static int ct2j_generator_num_replicas(MemorySegment generator) {
+        var mh$ = ct2j_generator_num_replicas.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_generator_num_replicas", generator);
+            }
+            return (int)mh$.invokeExact(generator);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_generator_num_active_batches {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_generator_num_active_batches");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_generator_num_active_batches$descriptor() {
+        return ct2j_generator_num_active_batches.DESC;
+    }
+
+    public static MethodHandle ct2j_generator_num_active_batches$handle() {
+        return ct2j_generator_num_active_batches.HANDLE;
+    }
+
+    public static MemorySegment ct2j_generator_num_active_batches$address() {
+        return ct2j_generator_num_active_batches.ADDR;
+    }
+
+    public static int ct2j_generator_num_active_batches(MemorySegment generator) {
+        var mh$ = ct2j_generator_num_active_batches.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_generator_num_active_batches", generator);
+            }
+            return (int)mh$.invokeExact(generator);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_generator_compute_type {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_POINTER, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_generator_compute_type");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_generator_compute_type$descriptor() {
+        return ct2j_generator_compute_type.DESC;
+    }
+
+    public static MethodHandle ct2j_generator_compute_type$handle() {
+        return ct2j_generator_compute_type.HANDLE;
+    }
+
+    public static MemorySegment ct2j_generator_compute_type$address() {
+        return ct2j_generator_compute_type.ADDR;
+    }
+
+    public static MemorySegment ct2j_generator_compute_type(MemorySegment generator) {
+        var mh$ = ct2j_generator_compute_type.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_generator_compute_type", generator);
+            }
+            return (MemorySegment)mh$.invokeExact(generator);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_generator_vocabulary {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_POINTER, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_generator_vocabulary");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_generator_vocabulary$descriptor() {
+        return ct2j_generator_vocabulary.DESC;
+    }
+
+    public static MethodHandle ct2j_generator_vocabulary$handle() {
+        return ct2j_generator_vocabulary.HANDLE;
+    }
+
+    public static MemorySegment ct2j_generator_vocabulary$address() {
+        return ct2j_generator_vocabulary.ADDR;
+    }
+
+    public static MemorySegment ct2j_generator_vocabulary(MemorySegment generator) {
+        var mh$ = ct2j_generator_vocabulary.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_generator_vocabulary", generator);
+            }
+            return (MemorySegment)mh$.invokeExact(generator);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_generator_generate_batch {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER, ct2j_h.C_LONG, ct2j_h.C_POINTER, ct2j_h.C_POINTER, ct2j_h.C_POINTER, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_generator_generate_batch");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_generator_generate_batch$descriptor() {
+        return ct2j_generator_generate_batch.DESC;
+    }
+
+    public static MethodHandle ct2j_generator_generate_batch$handle() {
+        return ct2j_generator_generate_batch.HANDLE;
+    }
+
+    public static MemorySegment ct2j_generator_generate_batch$address() {
+        return ct2j_generator_generate_batch.ADDR;
+    }
+
+    public static int ct2j_generator_generate_batch(MemorySegment generator, long batch_size, MemorySegment start_ids, MemorySegment start_lengths, MemorySegment options, MemorySegment out_generation) {
+        var mh$ = ct2j_generator_generate_batch.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_generator_generate_batch", generator, batch_size, start_ids, start_lengths, options, out_generation);
+            }
+            return (int)mh$.invokeExact(generator, batch_size, start_ids, start_lengths, options, out_generation);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_generator_score_batch {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER, ct2j_h.C_LONG, ct2j_h.C_POINTER, ct2j_h.C_POINTER, ct2j_h.C_POINTER, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_generator_score_batch");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_generator_score_batch$descriptor() {
+        return ct2j_generator_score_batch.DESC;
+    }
+
+    public static MethodHandle ct2j_generator_score_batch$handle() {
+        return ct2j_generator_score_batch.HANDLE;
+    }
+
+    public static MemorySegment ct2j_generator_score_batch$address() {
+        return ct2j_generator_score_batch.ADDR;
+    }
+
+    public static int ct2j_generator_score_batch(MemorySegment generator, long batch_size, MemorySegment ids, MemorySegment lengths, MemorySegment options, MemorySegment out_scoring) {
+        var mh$ = ct2j_generator_score_batch.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_generator_score_batch", generator, batch_size, ids, lengths, options, out_scoring);
+            }
+            return (int)mh$.invokeExact(generator, batch_size, ids, lengths, options, out_scoring);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_encoder_load {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER, ct2j_h.C_POINTER, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_encoder_load");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_encoder_load$descriptor() {
+        return ct2j_encoder_load.DESC;
+    }
+
+    public static MethodHandle ct2j_encoder_load$handle() {
+        return ct2j_encoder_load.HANDLE;
+    }
+
+    public static MemorySegment ct2j_encoder_load$address() {
+        return ct2j_encoder_load.ADDR;
+    }
+
+    public static int ct2j_encoder_load(MemorySegment path, MemorySegment params, MemorySegment out_encoder) {
+        var mh$ = ct2j_encoder_load.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_encoder_load", path, params, out_encoder);
+            }
+            return (int)mh$.invokeExact(path, params, out_encoder);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_encoder_free {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_encoder_free");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_encoder_free$descriptor() {
+        return ct2j_encoder_free.DESC;
+    }
+
+    public static MethodHandle ct2j_encoder_free$handle() {
+        return ct2j_encoder_free.HANDLE;
+    }
+
+    public static MemorySegment ct2j_encoder_free$address() {
+        return ct2j_encoder_free.ADDR;
+    }
+
+    public static void ct2j_encoder_free(MemorySegment encoder) {
+        var mh$ = ct2j_encoder_free.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_encoder_free", encoder);
+            }
+            mh$.invokeExact(encoder);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_encoder_unload {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER, ct2j_h.C_BOOL, ct2j_h.C_INT);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_encoder_unload");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_encoder_unload$descriptor() {
+        return ct2j_encoder_unload.DESC;
+    }
+
+    public static MethodHandle ct2j_encoder_unload$handle() {
+        return ct2j_encoder_unload.HANDLE;
+    }
+
+    public static MemorySegment ct2j_encoder_unload$address() {
+        return ct2j_encoder_unload.ADDR;
+    }
+
+    public static int ct2j_encoder_unload(MemorySegment encoder, boolean to_cpu, int busy_policy) {
+        var mh$ = ct2j_encoder_unload.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_encoder_unload", encoder, to_cpu, busy_policy);
+            }
+            return (int)mh$.invokeExact(encoder, to_cpu, busy_policy);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_encoder_load_weights {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER, ct2j_h.C_BOOL);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_encoder_load_weights");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_encoder_load_weights$descriptor() {
+        return ct2j_encoder_load_weights.DESC;
+    }
+
+    public static MethodHandle ct2j_encoder_load_weights$handle() {
+        return ct2j_encoder_load_weights.HANDLE;
+    }
+
+    public static MemorySegment ct2j_encoder_load_weights$address() {
+        return ct2j_encoder_load_weights.ADDR;
+    }
+
+    public static int ct2j_encoder_load_weights(MemorySegment encoder, boolean keep_cache) {
+        var mh$ = ct2j_encoder_load_weights.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_encoder_load_weights", encoder, keep_cache);
+            }
+            return (int)mh$.invokeExact(encoder, keep_cache);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_encoder_is_loaded {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_BOOL, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_encoder_is_loaded");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_encoder_is_loaded$descriptor() {
+        return ct2j_encoder_is_loaded.DESC;
+    }
+
+    public static MethodHandle ct2j_encoder_is_loaded$handle() {
+        return ct2j_encoder_is_loaded.HANDLE;
+    }
+
+    public static MemorySegment ct2j_encoder_is_loaded$address() {
+        return ct2j_encoder_is_loaded.ADDR;
+    }
+
+    public static boolean ct2j_encoder_is_loaded(MemorySegment encoder) {
+        var mh$ = ct2j_encoder_is_loaded.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_encoder_is_loaded", encoder);
+            }
+            return (boolean)mh$.invokeExact(encoder);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_encoder_num_replicas {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_encoder_num_replicas");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_encoder_num_replicas$descriptor() {
+        return ct2j_encoder_num_replicas.DESC;
+    }
+
+    public static MethodHandle ct2j_encoder_num_replicas$handle() {
+        return ct2j_encoder_num_replicas.HANDLE;
+    }
+
+    public static MemorySegment ct2j_encoder_num_replicas$address() {
+        return ct2j_encoder_num_replicas.ADDR;
+    }
+
+    public static int ct2j_encoder_num_replicas(MemorySegment encoder) {
+        var mh$ = ct2j_encoder_num_replicas.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_encoder_num_replicas", encoder);
+            }
+            return (int)mh$.invokeExact(encoder);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_encoder_num_active_batches {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_encoder_num_active_batches");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_encoder_num_active_batches$descriptor() {
+        return ct2j_encoder_num_active_batches.DESC;
+    }
+
+    public static MethodHandle ct2j_encoder_num_active_batches$handle() {
+        return ct2j_encoder_num_active_batches.HANDLE;
+    }
+
+    public static MemorySegment ct2j_encoder_num_active_batches$address() {
+        return ct2j_encoder_num_active_batches.ADDR;
+    }
+
+    public static int ct2j_encoder_num_active_batches(MemorySegment encoder) {
+        var mh$ = ct2j_encoder_num_active_batches.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_encoder_num_active_batches", encoder);
+            }
+            return (int)mh$.invokeExact(encoder);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_encoder_compute_type {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_POINTER, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_encoder_compute_type");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_encoder_compute_type$descriptor() {
+        return ct2j_encoder_compute_type.DESC;
+    }
+
+    public static MethodHandle ct2j_encoder_compute_type$handle() {
+        return ct2j_encoder_compute_type.HANDLE;
+    }
+
+    public static MemorySegment ct2j_encoder_compute_type$address() {
+        return ct2j_encoder_compute_type.ADDR;
+    }
+
+    public static MemorySegment ct2j_encoder_compute_type(MemorySegment encoder) {
+        var mh$ = ct2j_encoder_compute_type.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_encoder_compute_type", encoder);
+            }
+            return (MemorySegment)mh$.invokeExact(encoder);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_encoder_vocabulary {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_POINTER, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_encoder_vocabulary");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_encoder_vocabulary$descriptor() {
+        return ct2j_encoder_vocabulary.DESC;
+    }
+
+    public static MethodHandle ct2j_encoder_vocabulary$handle() {
+        return ct2j_encoder_vocabulary.HANDLE;
+    }
+
+    public static MemorySegment ct2j_encoder_vocabulary$address() {
+        return ct2j_encoder_vocabulary.ADDR;
+    }
+
+    public static MemorySegment ct2j_encoder_vocabulary(MemorySegment encoder) {
+        var mh$ = ct2j_encoder_vocabulary.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_encoder_vocabulary", encoder);
+            }
+            return (MemorySegment)mh$.invokeExact(encoder);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
+    private static class ct2j_encoder_forward_batch {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER, ct2j_h.C_LONG, ct2j_h.C_POINTER, ct2j_h.C_POINTER, ct2j_h.C_POINTER, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_encoder_forward_batch");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_encoder_forward_batch$descriptor() {
+        return ct2j_encoder_forward_batch.DESC;
+    }
+
+    public static MethodHandle ct2j_encoder_forward_batch$handle() {
+        return ct2j_encoder_forward_batch.HANDLE;
+    }
+
+    public static MemorySegment ct2j_encoder_forward_batch$address() {
+        return ct2j_encoder_forward_batch.ADDR;
+    }
+
+    public static int ct2j_encoder_forward_batch(MemorySegment encoder, long batch_size, MemorySegment ids, MemorySegment lengths, MemorySegment out_last_hidden_state, MemorySegment out_pooler_output) {
+        var mh$ = ct2j_encoder_forward_batch.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_encoder_forward_batch", encoder, batch_size, ids, lengths, out_last_hidden_state, out_pooler_output);
+            }
+            return (int)mh$.invokeExact(encoder, batch_size, ids, lengths, out_last_hidden_state, out_pooler_output);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

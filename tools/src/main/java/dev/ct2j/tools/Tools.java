@@ -5,12 +5,14 @@ import picocli.CommandLine.Command;
 
 /**
  * The project's own runners, kept out of the user CLI: parity/check runs {@code parity-run},
+ * parity/check-ct2 runs {@code ct2-parity-run},
  * benchmarks/engine-vs-wheel.sh runs {@code bench-engine}. {@link MemCheck} is here too, and the
  * user CLI registers it as its {@code memcheck} command.
  */
 @Command(name = "ct2j-tools", mixinStandardHelpOptions = true, version = "ct2j-tools 0.1.0",
         description = "ct2j's development runners (parity, writers, engine benchmark, memory check).",
-        subcommands = {ParityRun.class, WriteOutputs.class, BenchEngine.class, MemCheck.class})
+        subcommands = {ParityRun.class, Ct2ParityRun.class, WriteOutputs.class, BenchEngine.class,
+                MemCheck.class})
 public final class Tools {
     public static void main(String[] args) {
         CommandLine cli = new CommandLine(new Tools());
