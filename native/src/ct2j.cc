@@ -137,8 +137,12 @@ ct2j_status ct2j_cuda_memory_info(int32_t device_index, uint64_t *free_bytes, ui
         require(free_bytes && total_bytes, "free_bytes and total_bytes must not be NULL");
 #ifdef CT2J_WITH_CUDA
         int count = 0;
-        if (cudaGetDeviceCount(&count) != cudaSuccess || device_index < 0 || device_index >= count)
-            fail(CT2J_ERR_INVALID_ARGUMENT, "no CUDA device with index " + std::to_string(device_index));
+        const cudaError_t count_err = cudaGetDeviceCount(&count);
+        if (count_err != cudaSuccess)
+            fail(CT2J_ERR_UNSUPPORTED, std::string("no usable CUDA device: ") + cudaGetErrorString(count_err));
+        if (device_index < 0 || device_index >= count)
+            fail(CT2J_ERR_INVALID_ARGUMENT, "no CUDA device with index " + std::to_string(device_index) + " (" +
+                                                std::to_string(count) + " present)");
         int previous = 0;
         cudaGetDevice(&previous);
         cudaSetDevice(device_index);
@@ -399,23 +403,33 @@ template <typename F> void with_loaded_model(ct2j_model *m, F &&call) {
     call();
 }
 
+#ifdef CT2J_WITH_CUDA
+// cuda_malloc_async (CTranslate2's default) frees into the device's default pool and never trims
+// it, so the memory stays reserved: hand it back once the device is idle. The pools belong to the
+// driver, so this runtime (linked into the shim) trims the same pool CTranslate2's runtime uses.
+// Best effort: a failure here must not turn an unload or a close into an error.
+void trim_device_pools(const std::vector<int> &indices) {
+    int previous = 0;
+    if (cudaGetDevice(&previous) != cudaSuccess)
+        return;
+    for (int index : indices) {
+        if (cudaSetDevice(index) != cudaSuccess)
+            continue;
+        cudaDeviceSynchronize();
+        cudaMemPool_t pool;
+        if (cudaDeviceGetDefaultMemPool(&pool, index) == cudaSuccess)
+            cudaMemPoolTrimTo(pool, 0);
+    }
+    cudaSetDevice(previous);
+    cudaGetLastError(); // nothing sticky left for the next query on this thread
+}
+#endif
+
 void release_caches_locked(ct2j_model *m) {
     m->pool->clear_cache();
 #ifdef CT2J_WITH_CUDA
-    // cuda_malloc_async (CTranslate2's default) frees into the driver's pool and never trims it,
-    // so the memory stays reserved: hand it back explicitly after the device is idle.
-    if (m->loader.device == ct2::Device::CUDA) {
-        int previous = 0;
-        cudaGetDevice(&previous);
-        for (int index : m->loader.device_indices) {
-            cudaSetDevice(index);
-            cudaDeviceSynchronize();
-            cudaMemPool_t pool;
-            if (cudaDeviceGetDefaultMemPool(&pool, index) == cudaSuccess)
-                cudaMemPoolTrimTo(pool, 0);
-        }
-        cudaSetDevice(previous);
-    }
+    if (m->loader.device == ct2::Device::CUDA)
+        trim_device_pools(m->loader.device_indices);
 #endif
 }
 } // namespace
@@ -461,15 +475,8 @@ void ct2j_model_free(ct2j_model *model) {
 #endif
         model->pool.reset(); // drains queued work, joins workers, frees the replicas
 #ifdef CT2J_WITH_CUDA
-        if (cuda) {
-            for (int index : indices) {
-                cudaSetDevice(index);
-                cudaDeviceSynchronize();
-                cudaMemPool_t pool;
-                if (cudaDeviceGetDefaultMemPool(&pool, index) == cudaSuccess)
-                    cudaMemPoolTrimTo(pool, 0);
-            }
-        }
+        if (cuda)
+            trim_device_pools(indices);
 #endif
     });
     delete model;
