@@ -162,7 +162,7 @@ fi
 step memcheck 110 bash -c '"$@" > "'"$OUT"'/memcheck.txt"' _ "${JAVA[@]}" memcheck --model base --audio "$KIT/audio/jfk.flac" "${memcheck[@]}"
 
 # ---- the figures ---------------------------------------------------------------------------------
-"$PY" - "$OUT" "$KIT/.cases.jsonl" "$MODE" <<'EOF' >> "$SUMMARY" 2>&1
+"$PY" - "$OUT" "$KIT/.cases.jsonl" "$MODE" <<'EOF' 2>&1 | tee -a "$SUMMARY"
 import json, os, sys
 out, cases_path, mode = sys.argv[1:4]
 def load(name):
@@ -214,7 +214,7 @@ if os.path.exists(mem):
         print(f"host rss (MB): start {m['rss_start_mb']:.1f}, after close {m['rss_after_close_mb']:.1f},"
               f" slope {m['rss_slope_mb_per_cycle']:.3f} MB/cycle over {m['cycles']} cycles")
 EOF
-grep -h '^parity: ' "$OUT/parity.txt" 2>/dev/null | tee -a "$SUMMARY" >/dev/null
+grep -h '^parity: ' "$OUT/parity.txt" 2>/dev/null | tee -a "$SUMMARY"
 FAILED=($(printf '%s\n' "${FAILED[@]}" | grep -v '^$'))
 say "run ($MODE): $((SECONDS - started)) s in all; ${#FAILED[@]} steps failed${FAILED:+: ${FAILED[*]}}"
 [ ${#FAILED[@]} -eq 0 ]
