@@ -114,12 +114,15 @@ else
   nvidia-smi --query-gpu=name,memory.total,memory.used,driver_version --format=csv,noheader | sed 's/^/gpu: /' | tee -a "$SUMMARY"
   # libcublas.so.13, which CTranslate2 opens at run time, from the machine's nvidia-cublas wheel
   cublas=$("$PY" -c 'import glob, site, os; print(next(iter(sorted({os.path.dirname(p) for d in site.getsitepackages() for p in glob.glob(d + "/nvidia/cu13/lib/libcublas.so.13")})), ""))' 2>/dev/null)
-  [ -n "$cublas" ] || { say "run: libcublas.so.13 not found in the machine's site-packages (nvidia-cublas)"; exit 1; }
+  [ -n "$cublas" ] || cublas=$(ldconfig -p 2>/dev/null | sed -n 's/.*libcublas\.so\.13 .*=> \(.*\)\/libcublas\.so\.13$/\1/p' | head -n 1)
+  [ -n "$cublas" ] || { say "run: libcublas.so.13 found neither in the machine's site-packages (nvidia-cublas) nor by ldconfig"; exit 1; }
   export LD_LIBRARY_PATH="$cublas${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   echo "libcublas: $cublas" >> "$ENV"
 fi
 "$PY" --version >> "$ENV" 2>&1
-export CT2J_MODELS="$KIT/models" HF_HUB_OFFLINE=1 MALLOC_ARENA_MAX=2 CT2J_CACHE="$KIT/.cache"
+# Every cache in the kit's folder: the machine's home may be read-only or shared.
+export CT2J_MODELS="$KIT/models" HF_HUB_OFFLINE=1 MALLOC_ARENA_MAX=2 CT2J_CACHE="$KIT/.cache" \
+  DJL_CACHE_DIR="$KIT/.cache/djl" ENGINE_CACHE_DIR="$KIT/.cache/djl" TMPDIR="${TMPDIR:-/tmp}"
 export LD_LIBRARY_PATH="$KIT/native${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 JAVA=("$KIT/jre/bin/java" --enable-native-access=ALL-UNNAMED -Xss4m -Dct2j.native.lib="$KIT/native/libct2j.so"
   -cp "$KIT/lib/*" dev.ct2j.tools.Tools)
