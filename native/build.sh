@@ -107,7 +107,7 @@ if [ "$WITH_CUDA" = ON ]; then
   CT2_FLAGS+=(-DWITH_CUDNN=OFF -DCUDA_DYNAMIC_LOADING=ON "-DCUDA_ARCH_LIST=${CT2J_CUDA_ARCHS:-7.5;8.0;8.6;8.9;9.0}"
     "-DCUDA_NVCC_FLAGS=-Xfatbin=-compress-all")
   # The toolkit comes from PyPI's wheels (gpu/cuda-toolkit.sh) unless CT2J_CUDA_HOME names one.
-  # Its path stays out of the cache key; the pinned wheel list goes in instead.
+  # Its path stays out of the cache key; its nvcc version goes in instead.
   CUDA_HOME=${CT2J_CUDA_HOME:-$("$ROOT/gpu/cuda-toolkit.sh")}
   export PATH="$CUDA_HOME/bin:$PATH"
   CUDA_FLAGS=(-DCUDA_TOOLKIT_ROOT_DIR="$CUDA_HOME")
