@@ -17,6 +17,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${CT2J_CACHE:-$HOME/.cache/ct2j}
+# Where the CTranslate2 build goes (gpu/build-kit.sh keeps its CUDA engine in its own cache).
+ENGINE_CACHE=${CT2J_ENGINE_CACHE:-$CACHE}
 JOBS=${CT2J_JOBS:-$(nproc)}
 
 CT2RS_VERSION=0.10.3        # publishes CTranslate2 4.8.4
@@ -98,19 +100,27 @@ fi
 CT2_FLAGS=(-DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS=-msse4.1 -DBUILD_CLI=OFF -DBUILD_TESTS=OFF
   -DWITH_MKL=ON -DWITH_DNNL=ON -DOPENMP_RUNTIME=COMP -DWITH_RUY=OFF
   -DWITH_CUDA="$WITH_CUDA")
+CUDA_FLAGS=()
+KEY_EXTRA=()
 if [ "$WITH_CUDA" = ON ]; then
   # nvcc 13 rejects the archs below 7.5 that FindCUDA's "Common" list expands to.
   CT2_FLAGS+=(-DWITH_CUDNN=OFF -DCUDA_DYNAMIC_LOADING=ON "-DCUDA_ARCH_LIST=${CT2J_CUDA_ARCHS:-7.5;8.0;8.6;8.9;9.0}"
     "-DCUDA_NVCC_FLAGS=-Xfatbin=-compress-all")
+  # The toolkit comes from PyPI's wheels (gpu/cuda-toolkit.sh) unless CT2J_CUDA_HOME names one.
+  # Its path stays out of the cache key; its nvcc version goes in instead.
+  CUDA_HOME=${CT2J_CUDA_HOME:-$("$ROOT/gpu/cuda-toolkit.sh")}
+  export PATH="$CUDA_HOME/bin:$PATH"
+  CUDA_FLAGS=(-DCUDA_TOOLKIT_ROOT_DIR="$CUDA_HOME")
+  KEY_EXTRA=("cuda=$("$CUDA_HOME/bin/nvcc" --version | tail -n 1)")
 fi
-KEY=$(printf '%s\n' "$CT2_VERSION" "$DNNL_VERSION" "$MKL_VERSION" "${CT2_FLAGS[@]}" | sha256sum | cut -c1-12)
-CT2_PREFIX="$CACHE/ctranslate2-$CT2_VERSION-$KEY"
+KEY=$(printf '%s\n' "$CT2_VERSION" "$DNNL_VERSION" "$MKL_VERSION" "${CT2_FLAGS[@]}" "${KEY_EXTRA[@]}" | sha256sum | cut -c1-12)
+CT2_PREFIX="$ENGINE_CACHE/ctranslate2-$CT2_VERSION-$KEY"
 if [ ! -f "$CT2_PREFIX/.ok" ]; then
   log "building CTranslate2 $CT2_VERSION ($KEY): ${CT2_FLAGS[*]}"
-  bdir="$CACHE/build/ctranslate2-$KEY"
+  bdir="$ENGINE_CACHE/build/ctranslate2-$KEY"
   rm -rf "$bdir" "$CT2_PREFIX"
   start=$(date +%s)
-  MKLROOT="$MKL_ROOT" cmake -S "$CT2_SRC" -B "$bdir" -G Ninja "${CT2_FLAGS[@]}" \
+  MKLROOT="$MKL_ROOT" cmake -S "$CT2_SRC" -B "$bdir" -G Ninja "${CT2_FLAGS[@]}" "${CUDA_FLAGS[@]}" \
     -DCMAKE_INSTALL_PREFIX="$CT2_PREFIX" -DCMAKE_INSTALL_LIBDIR=lib \
     -DDNNL_INCLUDE_DIR="$DNNL_PREFIX/include" -DDNNL_LIBRARY="$DNNL_PREFIX/lib/libdnnl.a" >&2
   cmake --build "$bdir" -j "$JOBS" >&2

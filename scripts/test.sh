@@ -16,6 +16,9 @@ CT2J_MODEL_DIR="$MODEL_DIR" CT2J_TEST_AUDIO="$ROOT/../shared/data/jfk.flac" buil
 echo "== native shim tests under AddressSanitizer/LeakSanitizer"
 CT2J_MODEL_DIR="$MODEL_DIR" CT2J_TEST_AUDIO="$ROOT/../shared/data/jfk.flac" scripts/native-leak-check.sh
 
+echo "== the shim's CUDA code paths, compiled and linked against CUDA 13.0 from PyPI (no GPU needed)"
+scripts/cuda-check.sh | tee build/cuda-check.log
+
 echo "== libFuzzer on the native boundary (ct2j_audio_decode, model.bin), 120 s per target"
 scripts/fuzz.sh | tee build/fuzz.log
 
@@ -71,6 +74,13 @@ parity/writers-check.sh | tee build/writers.log
 echo "== CTranslate2 text models: parity with CTranslate2's Python API (translator, generator, encoder)"
 parity/check-ct2 parity/manifest-ct2.jsonl | tee build/parity-ct2.log
 
+# The GPU kit (docs/gpu.md): built with the CUDA engine where it is cached, else with the CPU engine
+# in its place (a cold CI does not build the CUDA engine: ~9 min); its size against the per-call
+# budget; then gpu/run.sh --dry-run runs its steps from the unpacked kit with --device cpu.
+echo "== the GPU kit: size check (gpu/build-kit.sh) and a dry run on CPU (gpu/run.sh --dry-run)"
+CT2J_KIT_ENGINE=${CT2J_KIT_ENGINE:-auto} gpu/build-kit.sh | tee build/gpu-kit.log
+OUT="$ROOT/build/gpu-dry-run" gpu/run.sh --dry-run | tee build/gpu-dry-run.log
+
 # One closing line over all the suites (each has already failed the script if it failed).
 native=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' build/native-test.log)
 java=$(cat build/surefire/*/*.txt | sed -n 's/^Tests run: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\), Skipped: \([0-9]*\).*/\1 \2 \3 \4/p' \
@@ -87,5 +97,10 @@ server=$(sed -n 's/.*server checks ([a-z]*): \([0-9]*\) passed, \([0-9]*\) faile
   | awk '{p+=$1; f+=$2} END {print p+0, f+0}')
 read -r wi wt <<< "$writers"; read -r np nf <<< "$native"; read -r jp jf js <<< "$java"; read -r pi pt <<< "$parity"
 read -r sp sf <<< "$server"; read -r ci ct <<< "$parity_ct2"
-echo "native ${np} passed, java ${jp} passed (${js} skipped), server client checks ${sp} passed, consumer example ${consumer}/1, fuzz targets ${fuzz}/2 clean, parity ${pi}/${pt} identical, writers ${wi}/${wt} files identical, parity-ct2 ${ci}/${ct} identical"
-echo "ct2j: $((np + jp + sp + consumer + fuzz + pi + wi + ci)) passed, $((nf + jf + sf + 1 - consumer + 2 - fuzz + pt - pi + wt - wi + ct - ci)) failed, ${js} skipped"
+cuda=$(sed -n 's/^cuda shim: .*; \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' build/cuda-check.log)
+read -r cp cf <<< "$cuda"
+kit=$(grep -c '^kit: .*: ok$' build/gpu-kit.log || true)
+dry=$(sed -n 's/^test group (dry): \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' build/gpu-dry-run.log)
+read -r dp df <<< "$dry"
+echo "native ${np} passed, java ${jp} passed (${js} skipped), server client checks ${sp} passed, consumer example ${consumer}/1, fuzz targets ${fuzz}/2 clean, parity ${pi}/${pt} identical, writers ${wi}/${wt} files identical, parity-ct2 ${ci}/${ct} identical, cuda shim ${cp} passed, gpu kit size ${kit}/1, gpu dry run ${dp} cases passed"
+echo "ct2j: $((np + jp + sp + consumer + fuzz + pi + wi + ci + cp + kit + dp)) passed, $((nf + jf + sf + 1 - consumer + 2 - fuzz + pt - pi + wt - wi + ct - ci + cf + 1 - kit + df)) failed, ${js} skipped"

@@ -109,8 +109,12 @@ ct2j_status ct2j_cuda_memory_info(int32_t device_index, uint64_t *free_bytes, ui
         require(free_bytes && total_bytes, "free_bytes and total_bytes must not be NULL");
 #ifdef CT2J_WITH_CUDA
         int count = 0;
-        if (cudaGetDeviceCount(&count) != cudaSuccess || device_index < 0 || device_index >= count)
-            fail(CT2J_ERR_INVALID_ARGUMENT, "no CUDA device with index " + std::to_string(device_index));
+        const cudaError_t count_err = cudaGetDeviceCount(&count);
+        if (count_err != cudaSuccess)
+            fail(CT2J_ERR_UNSUPPORTED, std::string("no usable CUDA device: ") + cudaGetErrorString(count_err));
+        if (device_index < 0 || device_index >= count)
+            fail(CT2J_ERR_INVALID_ARGUMENT, "no CUDA device with index " + std::to_string(device_index) + " (" +
+                                                std::to_string(count) + " present)");
         int previous = 0;
         cudaGetDevice(&previous);
         cudaSetDevice(device_index);

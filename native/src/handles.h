@@ -21,6 +21,26 @@
 
 #ifdef CT2J_WITH_CUDA
 #include <cuda_runtime.h>
+
+// cuda_malloc_async (CTranslate2's default) frees into the device's default pool and never trims
+// it, so the memory stays reserved: hand it back once the device is idle. The pools belong to the
+// driver, so this runtime (linked into the shim) trims the same pool CTranslate2's runtime uses.
+// Best effort: a failure here must not turn an unload or a close into an error.
+inline void trim_device_pools(const std::vector<int> &indices) {
+    int previous = 0;
+    if (cudaGetDevice(&previous) != cudaSuccess)
+        return;
+    for (int index : indices) {
+        if (cudaSetDevice(index) != cudaSuccess)
+            continue;
+        cudaDeviceSynchronize();
+        cudaMemPool_t pool;
+        if (cudaDeviceGetDefaultMemPool(&pool, index) == cudaSuccess)
+            cudaMemPoolTrimTo(pool, 0);
+    }
+    cudaSetDevice(previous);
+    cudaGetLastError(); // nothing sticky left for the next query on this thread
+}
 #endif
 
 struct ct2j_storage {
@@ -94,20 +114,8 @@ template <typename Pool> struct ReplicaHandle {
     void release_caches_locked() {
         pool->clear_cache();
 #ifdef CT2J_WITH_CUDA
-        // cuda_malloc_async (CTranslate2's default) frees into the driver's pool and never trims it,
-        // so the memory stays reserved: hand it back explicitly after the device is idle.
-        if (loader.device == ctranslate2::Device::CUDA) {
-            int previous = 0;
-            cudaGetDevice(&previous);
-            for (int index : loader.device_indices) {
-                cudaSetDevice(index);
-                cudaDeviceSynchronize();
-                cudaMemPool_t mem_pool;
-                if (cudaDeviceGetDefaultMemPool(&mem_pool, index) == cudaSuccess)
-                    cudaMemPoolTrimTo(mem_pool, 0);
-            }
-            cudaSetDevice(previous);
-        }
+        if (loader.device == ctranslate2::Device::CUDA)
+            trim_device_pools(loader.device_indices);
 #endif
     }
 
@@ -122,15 +130,8 @@ template <typename Pool> struct ReplicaHandle {
 #endif
         pool.reset(); // drains queued work, joins workers, frees the replicas
 #ifdef CT2J_WITH_CUDA
-        if (cuda) {
-            for (int index : indices) {
-                cudaSetDevice(index);
-                cudaDeviceSynchronize();
-                cudaMemPool_t mem_pool;
-                if (cudaDeviceGetDefaultMemPool(&mem_pool, index) == cudaSuccess)
-                    cudaMemPoolTrimTo(mem_pool, 0);
-            }
-        }
+        if (cuda)
+            trim_device_pools(indices);
 #endif
     }
 

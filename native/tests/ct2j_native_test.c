@@ -256,8 +256,7 @@ static ct2j_status load_with_config(const char *model_bin, size_t model_size, co
  * exit() runs (oneDNN's JIT kernels) unmap code the generation's worker threads execute, and they
  * crash. The child registers a slow exit handler before any GEMM, so that it runs after those
  * destructors and gives the workers time to hit the unmapped code: a crash then shows every
- * time, not by chance. With the handler, exit() ends with _exit(3) first. Must run before any
- * other test encodes (the kernels are built on first use and inherited by a forked child). */
+ * time, not by chance. With the handler, exit() ends with _exit(3) first. */
 static ct2j_model *exit_model;
 static ct2j_storage *exit_encoded;
 
@@ -278,34 +277,45 @@ static void slow_exit(int status, void *arg) {
     sleep(2);
 }
 
+/* The child's side, in a fresh process: the test binary runs itself with EXIT_CHILD_FLAG. A fresh
+ * process (fork, then exec at once) rather than a bare fork: a fork inherits whatever another
+ * thread held at that instant, and under ASan a thread inside the allocator then deadlocks the
+ * child (seen in CI). It also makes the test independent of what earlier tests built. */
+#define EXIT_CHILD_FLAG "--exit-during-generate-child"
+
+static int exit_during_generate_child(const char *dir) {
+    on_exit(slow_exit, NULL);
+    ct2j_model_params params = ct2j_model_default_params();
+    params.compute_type = "int8";
+    params.intra_threads = 2;
+    if (ct2j_model_load(dir, &params, &exit_model) != CT2J_OK)
+        _exit(90);
+    static float mel[80 * 3000];
+    for (int i = 0; i < 80 * 3000; i++)
+        mel[i] = -0.5f + 0.1f * sinf((float)i * 0.01f);
+    const int64_t shape[3] = {1, 80, 3000};
+    ct2j_storage *features = NULL;
+    if (ct2j_storage_wrap_f32(mel, 3, shape, &features) != CT2J_OK ||
+        ct2j_encode(exit_model, features, false, &exit_encoded) != CT2J_OK)
+        _exit(91);
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, exit_generate, NULL) != 0)
+        _exit(92);
+    for (int waited = 0; ct2j_calls_in_flight() == 0; waited++) {
+        if (waited > 60000)
+            _exit(93);
+        usleep(1000); /* polls the shim's own count: the generate has entered when it is 1 */
+    }
+    usleep(100000); /* into the decoding loop, past the prompt */
+    exit(3);
+}
+
 static void test_exit_during_generate(const char *dir) {
     fflush(NULL);
     const pid_t child = fork();
     if (child == 0) {
-        on_exit(slow_exit, NULL);
-        ct2j_model_params params = ct2j_model_default_params();
-        params.compute_type = "int8";
-        params.intra_threads = 2;
-        if (ct2j_model_load(dir, &params, &exit_model) != CT2J_OK)
-            _exit(90);
-        static float mel[80 * 3000];
-        for (int i = 0; i < 80 * 3000; i++)
-            mel[i] = -0.5f + 0.1f * sinf((float)i * 0.01f);
-        const int64_t shape[3] = {1, 80, 3000};
-        ct2j_storage *features = NULL;
-        if (ct2j_storage_wrap_f32(mel, 3, shape, &features) != CT2J_OK ||
-            ct2j_encode(exit_model, features, false, &exit_encoded) != CT2J_OK)
-            _exit(91);
-        pthread_t thread;
-        if (pthread_create(&thread, NULL, exit_generate, NULL) != 0)
-            _exit(92);
-        for (int waited = 0; ct2j_calls_in_flight() == 0; waited++) {
-            if (waited > 60000)
-                _exit(93);
-            usleep(1000); /* polls the shim's own count: the generate has entered when it is 1 */
-        }
-        usleep(100000); /* into the decoding loop, past the prompt */
-        exit(3);
+        execl("/proc/self/exe", "ct2j_native_test", EXIT_CHILD_FLAG, dir, (char *)NULL);
+        _exit(94);
     }
     int status = 0;
     CHECK(child > 0 && waitpid(child, &status, 0) == child, "fork and wait");
@@ -726,7 +736,9 @@ static void test_text_models(const char *dir, const char *whisper_dir) {
     test_encoder(path);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    if (argc == 3 && strcmp(argv[1], EXIT_CHILD_FLAG) == 0)
+        return exit_during_generate_child(argv[2]);
     const char *dir = getenv("CT2J_MODEL_DIR");
     const char *audio = getenv("CT2J_TEST_AUDIO");
     const char *text_models = getenv("CT2J_CT2_MODELS");
@@ -735,7 +747,7 @@ int main(void) {
         return 2;
     }
     test_library();
-    test_exit_during_generate(dir); /* first: see its comment */
+    test_exit_during_generate(dir);
     test_audio(audio);
     test_model(dir);
     test_bad_config(dir);

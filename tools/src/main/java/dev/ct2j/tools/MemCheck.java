@@ -92,7 +92,9 @@ import picocli.CommandLine.Option;
  *       (four from twelve cycles on, else two when there are at least four; they warm up glibc's
  *       arenas, the JIT and the Java heap). The output names the cycles it uses.</li>
  *   <li>{@code gpu_baseline_mb}: used CUDA memory after context creation, before the first load;
- *       {@code gpu_loaded_mb}: after the last cycle's first load; {@code gpu_after_unload_mb}:
+ *       {@code gpu_loaded_mb}: after the last cycle's first load; {@code gpu_transcribed_mb}: after
+ *       its first transcription; {@code gpu_after_unload_cpu_mb}: after its unload to the CPU
+ *       ({@code unloadModel(true)}); {@code gpu_after_unload_mb}:
  *       after the last cycle's full unload ({@code unloadModel(false)});
  *       {@code gpu_after_close_mb}: after the final close. All null on CPU.</li>
  * </ul>
@@ -170,7 +172,7 @@ public final class MemCheck implements Callable<Integer> {
      */
     public record Result(int cycles, double rssStartMb, double rssEndMb, double rssAfterCloseMb,
                          double rssSlopeMbPerCycle, double rssAfterTrimMb, double rssPeakMb, Double gpuBaselineMb, Double gpuLoadedMb,
-                         Double gpuAfterUnloadMb, Double gpuAfterCloseMb, List<Integer> slopeCycles,
+                         Double gpuTranscribedMb, Double gpuAfterUnloadCpuMb, Double gpuAfterUnloadMb, Double gpuAfterCloseMb, List<Integer> slopeCycles,
                          boolean trimmed, String text, List<Sample> samples) {
         public Result {
             slopeCycles = List.copyOf(slopeCycles);
@@ -188,6 +190,8 @@ public final class MemCheck implements Callable<Integer> {
             fields.put("rss_after_trim_mb", round(rssAfterTrimMb, 1));
             fields.put("gpu_baseline_mb", round(gpuBaselineMb, 1));
             fields.put("gpu_loaded_mb", round(gpuLoadedMb, 1));
+            fields.put("gpu_transcribed_mb", round(gpuTranscribedMb, 1));
+            fields.put("gpu_after_unload_cpu_mb", round(gpuAfterUnloadCpuMb, 1));
             fields.put("gpu_after_unload_mb", round(gpuAfterUnloadMb, 1));
             fields.put("gpu_after_close_mb", round(gpuAfterCloseMb, 1));
             try {
@@ -323,10 +327,12 @@ public final class MemCheck implements Callable<Integer> {
         Sample lastCloseGc = find(all, config.cycles(), "close-gc");
         Sample lastTrimmed = find(all, config.cycles(), "trimmed");
         Double gpuLoaded = cuda ? find(all, config.cycles(), "load").gpuUsedMb() : null;
+        Double gpuTranscribed = cuda ? find(all, config.cycles(), "transcribe").gpuUsedMb() : null;
+        Double gpuUnloadCpu = cuda ? find(all, config.cycles(), "unload-cpu").gpuUsedMb() : null;
         Double gpuUnload = cuda ? find(all, config.cycles(), "unload-full").gpuUsedMb() : null;
         Result result = new Result(config.cycles(), start.rssMb(), lastClose.rssMb(), lastCloseGc.rssMb(), slope,
                 lastTrimmed.rssMb(),
-                status("VmHWM") / MB, start.gpuUsedMb(), gpuLoaded, gpuUnload, lastTrimmed.gpuUsedMb(), slopeCycles,
+                status("VmHWM") / MB, start.gpuUsedMb(), gpuLoaded, gpuTranscribed, gpuUnloadCpu, gpuUnload, lastTrimmed.gpuUsedMb(), slopeCycles,
                 mallocTrim, reference, all);
 
         summary(out, all, config.cycles(), cuda);

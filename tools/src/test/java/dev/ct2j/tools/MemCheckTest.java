@@ -66,14 +66,16 @@ class MemCheckTest {
         JsonNode json = new ObjectMapper().readTree(result.json());
         assertEquals(List.of("cycles", "rss_start_mb", "rss_end_mb", "rss_after_close_mb", "rss_slope_mb_per_cycle",
                 "rss_after_trim_mb",
-                "gpu_baseline_mb", "gpu_loaded_mb", "gpu_after_unload_mb", "gpu_after_close_mb"),
+                "gpu_baseline_mb", "gpu_loaded_mb", "gpu_transcribed_mb", "gpu_after_unload_cpu_mb", "gpu_after_unload_mb",
+                "gpu_after_close_mb"),
                 iterable(json.fieldNames()));
         assertEquals(CYCLES, json.get("cycles").asInt());
         for (String field : List.of("rss_start_mb", "rss_end_mb", "rss_after_close_mb", "rss_slope_mb_per_cycle",
                 "rss_after_trim_mb")) {
             assertTrue(json.get(field).isNumber(), field + " in " + json);
         }
-        for (String field : List.of("gpu_baseline_mb", "gpu_loaded_mb", "gpu_after_unload_mb", "gpu_after_close_mb")) {
+        for (String field : List.of("gpu_baseline_mb", "gpu_loaded_mb", "gpu_transcribed_mb", "gpu_after_unload_cpu_mb", "gpu_after_unload_mb",
+                "gpu_after_close_mb")) {
             assertTrue(json.get(field).isNull(), field + " must be null on CPU: " + json);
         }
     }
