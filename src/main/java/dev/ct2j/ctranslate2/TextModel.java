@@ -1,11 +1,11 @@
 package dev.ct2j.ctranslate2;
 
 import dev.ct2j.bindings.ct2j_h;
-import dev.ct2j.bindings.ct2j_model_params;
 import dev.ct2j.engine.BusyPolicy;
 import dev.ct2j.engine.Device;
 import dev.ct2j.engine.EngineException;
 import dev.ct2j.engine.ModelOptions;
+import dev.ct2j.engine.ModelParams;
 import dev.ct2j.engine.Status;
 import dev.ct2j.natives.NativeLibrary;
 import dev.ct2j.natives.NativeMemory;
@@ -86,26 +86,10 @@ public abstract sealed class TextModel extends NativeResource permits Translator
         NativeShutdown.ensureRunning();
         try (Arena call = Arena.ofConfined()) {
             MemorySegment out = call.allocate(ValueLayout.ADDRESS);
-            Status.check(load.load(call.allocateFrom(directory.toString()), params(call, options), out),
+            Status.check(load.load(call.allocateFrom(directory.toString()), ModelParams.of(call, options), out),
                     "cannot load " + kind + " " + directory);
             return out.get(ValueLayout.ADDRESS, 0);
         }
-    }
-
-    private static MemorySegment params(Arena call, ModelOptions options) {
-        MemorySegment p = ct2j_h.ct2j_model_default_params(call);
-        ct2j_model_params.device(p, options.device().resolve() == Device.CUDA ? ct2j_h.CT2J_DEVICE_CUDA()
-                : ct2j_h.CT2J_DEVICE_CPU());
-        int[] indices = options.deviceIndices().stream().mapToInt(Integer::intValue).toArray();
-        ct2j_model_params.device_indices(p, call.allocateFrom(ValueLayout.JAVA_INT, indices));
-        ct2j_model_params.num_device_indices(p, indices.length);
-        ct2j_model_params.compute_type(p, call.allocateFrom(options.computeType()));
-        ct2j_model_params.intra_threads(p, options.intraThreads());
-        ct2j_model_params.inter_threads(p, options.interThreads());
-        ct2j_model_params.max_queued_batches(p, options.maxQueuedBatches());
-        ct2j_model_params.flash_attention(p, options.flashAttention());
-        ct2j_model_params.tensor_parallel(p, options.tensorParallel());
-        return p;
     }
 
     // ---- native lifetime functions of the handle type -----------------------------------------

@@ -1,7 +1,6 @@
 package dev.ct2j.engine;
 
 import dev.ct2j.bindings.ct2j_h;
-import dev.ct2j.bindings.ct2j_model_params;
 import dev.ct2j.bindings.ct2j_whisper_options;
 import dev.ct2j.natives.NativeLibrary;
 import dev.ct2j.natives.NativeMemory;
@@ -80,7 +79,8 @@ public final class WhisperEngine extends NativeResource {
         long start = PhaseTrace.start();
         try (Arena call = Arena.ofConfined()) {
             MemorySegment out = call.allocate(ValueLayout.ADDRESS);
-            int status = ct2j_h.ct2j_model_load(call.allocateFrom(model.path().toString()), params(call, options), out);
+            int status = ct2j_h.ct2j_model_load(call.allocateFrom(model.path().toString()),
+                    ModelParams.of(call, options), out);
             if (status != ct2j_h.CT2J_OK()) {
                 throw loadFailure(status, model);
             }
@@ -123,24 +123,9 @@ public final class WhisperEngine extends NativeResource {
             MemorySegment out = call.allocate(ValueLayout.ADDRESS);
             String label = name == null ? "memory" : name;
             Status.check(ct2j_h.ct2j_model_load_from_memory(call.allocateFrom(label), n, names, data, sizes,
-                    params(call, options), out), "cannot load model '" + label + "' from memory");
+                    ModelParams.of(call, options), out), "cannot load model '" + label + "' from memory");
             return new WhisperEngine(out.get(ValueLayout.ADDRESS, 0), label + " (in memory)");
         }
-    }
-
-    private static MemorySegment params(Arena call, ModelOptions options) {
-        MemorySegment p = ct2j_h.ct2j_model_default_params(call);
-        ct2j_model_params.device(p, options.device().code());
-        int[] indices = options.deviceIndices().stream().mapToInt(Integer::intValue).toArray();
-        ct2j_model_params.device_indices(p, call.allocateFrom(ValueLayout.JAVA_INT, indices));
-        ct2j_model_params.num_device_indices(p, indices.length);
-        ct2j_model_params.compute_type(p, call.allocateFrom(options.computeType()));
-        ct2j_model_params.intra_threads(p, options.intraThreads());
-        ct2j_model_params.inter_threads(p, options.interThreads());
-        ct2j_model_params.max_queued_batches(p, options.maxQueuedBatches());
-        ct2j_model_params.flash_attention(p, options.flashAttention());
-        ct2j_model_params.tensor_parallel(p, options.tensorParallel());
-        return p;
     }
 
     // Name the file when CTranslate2 chokes on it: a truncated model.bin surfaces as an I/O or
