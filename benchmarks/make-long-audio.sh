@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Makes a long speech file reproducibly: espeak-ng passages (fixed texts, voices and speeds) with
 # pauses, interleaved with the shared jfk.flac and stereo_diarization.wav, as 16 kHz mono FLAC.
-#   benchmarks/make-long-audio.sh [MINUTES] [OUT]     (defaults: 10, ~/.cache/ct2j/audio/long-MINUTESmin.flac)
+#   benchmarks/make-long-audio.sh [MINUTES|SECONDSs] [OUT]
+#   (defaults: 10, ~/.cache/ct2j/audio/long-MINUTESmin.flac; "80s" makes long-80s.flac, 80 seconds)
 # The same espeak-ng/sox versions give the same file; the output is cached by name.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MINUTES=${1:-10}
-OUT=${2:-${CT2J_CACHE:-$HOME/.cache/ct2j}/audio/long-${MINUTES}min.flac}
+case "$MINUTES" in
+  *s) target=${MINUTES%s}; name=long-${MINUTES}.flac ;;
+  *) target=$((MINUTES * 60)); name=long-${MINUTES}min.flac ;;
+esac
+[[ "$target" =~ ^[1-9][0-9]*$ ]] || { echo "make-long-audio.sh: length must be MINUTES or SECONDSs, got '$MINUTES'" >&2; exit 2; }
+OUT=${2:-${CT2J_CACHE:-$HOME/.cache/ct2j}/audio/$name}
 if [ -f "$OUT" ]; then echo "$OUT"; exit 0; fi
 for tool in espeak-ng sox; do
   command -v $tool >/dev/null || { SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -36,7 +42,6 @@ sox -R -D "$DATA/jfk.flac" -r 16000 -c 1 -b 16 "$work/jfk.wav"
 sox -R -D "$DATA/stereo_diarization.wav" -r 16000 -c 1 -b 16 "$work/stereo.wav" remix 1,2
 sox -R -D -n -r 16000 -c 1 -b 16 "$work/pause.wav" trim 0 1.5
 total=0
-target=$((MINUTES * 60))
 list=()
 round=0
 while [ "$total" -lt "$target" ]; do

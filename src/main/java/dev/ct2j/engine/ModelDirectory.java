@@ -29,6 +29,8 @@ public record ModelDirectory(Path path, Path modelBin, Path config, Path tokeniz
     public static final String DEFAULT_MODEL = "base";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TOKENIZER = "tokenizer.json";
+    private static final String VOCABULARY = "vocabulary.json";
 
     /** Checks that a directory holds a loadable model; names the first file at fault. */
     public static ModelDirectory validate(Path dir) {
@@ -49,12 +51,10 @@ public record ModelDirectory(Path path, Path modelBin, Path config, Path tokeniz
         if (!configJson.isObject()) {
             throw new ModelFileException(config, "corrupt model file " + config + ": expected a JSON object");
         }
-        Path tokenizer = requireFile(path, "tokenizer.json");
-        checkJsonSyntax(tokenizer, JsonToken.START_OBJECT, "a JSON object");
-        // CTranslate2 reads it at load and reports its syntax errors as model.bin's.
-        Path vocabulary = path.resolve("vocabulary.json");
+        Path tokenizer = requireFile(path, TOKENIZER);
+        Path vocabulary = path.resolve(VOCABULARY);
         if (Files.exists(vocabulary)) {
-            checkJsonSyntax(requireFile(path, "vocabulary.json"), JsonToken.START_ARRAY, "a JSON list of tokens");
+            requireFile(path, VOCABULARY);
         }
         Path preprocessor = path.resolve("preprocessor_config.json");
         Optional<JsonNode> preprocessorConfig = Optional.empty();
@@ -109,19 +109,35 @@ public record ModelDirectory(Path path, Path modelBin, Path config, Path tokeniz
         return e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
     }
 
-    // tokenizer.json and vocabulary.json are megabytes: stream through them to check the syntax
-    // without building a tree.
-    private static void checkJsonSyntax(Path file, JsonToken start, String what) {
+    /**
+     * A syntax error in {@code tokenizer.json} or {@code vocabulary.json}, as an error naming the
+     * file, for when the tokenizer or CTranslate2 failed to load them (CTranslate2 reports its
+     * syntax errors as model.bin's). Checked only then: the two files are megabytes, and reading
+     * them on every load cost a quarter of a second of a short run.
+     */
+    public Optional<ModelFileException> jsonSyntaxError(String fileName) {
+        JsonToken start = switch (fileName) {
+            case TOKENIZER -> JsonToken.START_OBJECT;
+            case VOCABULARY -> JsonToken.START_ARRAY;
+            default -> throw new IllegalArgumentException("no syntax check for " + fileName);
+        };
+        Path file = path.resolve(fileName);
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        // Streamed through, without building a tree.
         try (JsonParser parser = JSON.getFactory().createParser(file.toFile())) {
             if (parser.nextToken() != start) {
-                throw new ModelFileException(file, "corrupt model file " + file + ": expected " + what);
+                return Optional.of(new ModelFileException(file, "corrupt model file " + file + ": expected "
+                        + (start == JsonToken.START_OBJECT ? "a JSON object" : "a JSON list of tokens")));
             }
             parser.skipChildren();
             if (parser.nextToken() != null) {
-                throw new ModelFileException(file, "corrupt model file " + file + ": trailing content");
+                return Optional.of(new ModelFileException(file, "corrupt model file " + file + ": trailing content"));
             }
+            return Optional.empty();
         } catch (IOException e) {
-            throw new ModelFileException(file, "corrupt model file " + file + ": " + e.getMessage(), e);
+            return Optional.of(new ModelFileException(file, "corrupt model file " + file + ": " + e.getMessage(), e));
         }
     }
 }

@@ -91,6 +91,29 @@ public final class WhisperEngine extends NativeResource {
     }
 
     /**
+     * Links the native calls a transcription makes (encode, language detection, generate and
+     * their results). Each FFM call is linked on first use, 1-15 ms apiece on a cold JVM, about
+     * 90 ms for these; a thread that would otherwise wait for a model load (WhisperModel's
+     * tokenizer thread) does it, so that the first transcription does not.
+     */
+    public static void prelink() {
+        NativeLibrary.ensureLoaded();
+        for (java.util.function.Supplier<?> link : java.util.List.<java.util.function.Supplier<?>>of(
+                ct2j_h::ct2j_storage_wrap_f32$handle, ct2j_h::ct2j_storage_shape$handle,
+                ct2j_h::ct2j_storage_copy_to_f32$handle, ct2j_h::ct2j_storage_free$handle,
+                ct2j_h::ct2j_encode$handle, ct2j_h::ct2j_detect_language$handle,
+                ct2j_h::ct2j_languages_batch_size$handle, ct2j_h::ct2j_languages_count$handle,
+                ct2j_h::ct2j_languages_token$handle, ct2j_h::ct2j_languages_probability$handle,
+                ct2j_h::ct2j_languages_free$handle, ct2j_h::ct2j_whisper_default_options$handle,
+                ct2j_h::ct2j_generate$handle, ct2j_h::ct2j_generation_batch_size$handle,
+                ct2j_h::ct2j_generation_num_hypotheses$handle, ct2j_h::ct2j_generation_ids$handle,
+                ct2j_h::ct2j_generation_score$handle, ct2j_h::ct2j_generation_no_speech_prob$handle,
+                ct2j_h::ct2j_generation_free$handle, ct2j_h::ct2j_calls_in_flight$handle)) {
+            link.get();
+        }
+    }
+
+    /**
      * Loads a model from files held in memory ({@code model.bin}, {@code config.json},
      * {@code vocabulary.json}, ...), like faster-whisper's {@code files=} argument. The bytes are
      * copied; {@code name} only identifies the model in messages.
@@ -136,6 +159,10 @@ public final class WhisperEngine extends NativeResource {
         if (kind == EngineException.Kind.UNSUPPORTED || kind == EngineException.Kind.INVALID_ARGUMENT
                 && message.contains("compute type")) {
             return new EngineException(kind, "cannot load " + model.path() + ": " + message);
+        }
+        java.util.Optional<ModelFileException> vocabulary = model.jsonSyntaxError("vocabulary.json");
+        if (vocabulary.isPresent()) {
+            return vocabulary.get();
         }
         String file = message.contains("config.json") ? "config.json"
                 : message.contains("vocabulary") ? "vocabulary.json" : "model.bin";

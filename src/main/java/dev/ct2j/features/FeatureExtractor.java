@@ -547,6 +547,13 @@ public final class FeatureExtractor {
         return weights;
     }
 
+    /** Whether this computes the same features as {@code other}: the same settings and numpy path. */
+    public boolean hasSettingsOf(FeatureExtractor other) {
+        return other != null && nMels == other.nMels && samplingRate == other.samplingRate
+                && hopLength == other.hopLength && chunkLength == other.chunkLength && nFft == other.nFft
+                && path.equals(other.path);
+    }
+
     @Override
     public String toString() {
         return "FeatureExtractor[nMels=" + nMels + ", samplingRate=" + samplingRate + ", hopLength=" + hopLength

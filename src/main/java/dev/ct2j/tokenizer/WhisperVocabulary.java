@@ -137,6 +137,25 @@ public final class WhisperVocabulary implements AutoCloseable {
     }
 
     private static WhisperVocabulary fromFileUntraced(Path tokenizerJson, boolean multilingual) {
+        return parseUntraced(tokenizerJson).complete(multilingual);
+    }
+
+    /**
+     * Reads and parses a model directory's {@code tokenizer.json} before it is known whether the
+     * model is multilingual, so that the tokenizer can load while CTranslate2 loads the model.
+     *
+     * @throws UncheckedIOException as {@link #load}
+     */
+    public static Parsed parse(Path modelDir) {
+        long start = PhaseTrace.start();
+        try {
+            return parseUntraced(modelDir.resolve(TOKENIZER_FILE));
+        } finally {
+            PhaseTrace.end("tokenizer load", start);
+        }
+    }
+
+    private static Parsed parseUntraced(Path tokenizerJson) {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(tokenizerJson);
@@ -145,12 +164,47 @@ public final class WhisperVocabulary implements AutoCloseable {
             throw loadFailure(tokenizerJson, e.getClass().getSimpleName() + ": " + e.getMessage(), e);
         }
         Map<String, Integer> ids = readAddedTokens(tokenizerJson, bytes);
-        HuggingFaceTokenizer hf = newHuggingFaceTokenizer(tokenizerJson, bytes);
-        try {
-            return new WhisperVocabulary(tokenizerJson, multilingual, hf, ids);
-        } catch (RuntimeException e) {
-            hf.close();
-            throw e;
+        return new Parsed(tokenizerJson, newHuggingFaceTokenizer(tokenizerJson, bytes), ids);
+    }
+
+    /** A parsed {@code tokenizer.json} waiting for {@link #complete}; closing it frees it unless completed. */
+    public static final class Parsed implements AutoCloseable {
+        private final Path file;
+        private final Map<String, Integer> addedTokenIds;
+        private HuggingFaceTokenizer tokenizer;
+
+        private Parsed(Path file, HuggingFaceTokenizer tokenizer, Map<String, Integer> addedTokenIds) {
+            this.file = file;
+            this.tokenizer = tokenizer;
+            this.addedTokenIds = addedTokenIds;
+        }
+
+        /**
+         * The vocabulary, which takes over the native tokenizer; once only.
+         *
+         * @param multilingual as in {@link #load}
+         * @throws UncheckedIOException if a special token is missing (the tokenizer is then freed)
+         */
+        public synchronized WhisperVocabulary complete(boolean multilingual) {
+            if (tokenizer == null) {
+                throw new IllegalStateException("this parsed tokenizer.json was already completed or closed");
+            }
+            HuggingFaceTokenizer hf = tokenizer;
+            tokenizer = null;
+            try {
+                return new WhisperVocabulary(file, multilingual, hf, addedTokenIds);
+            } catch (RuntimeException e) {
+                hf.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public synchronized void close() {
+            if (tokenizer != null) {
+                tokenizer.close();
+                tokenizer = null;
+            }
         }
     }
 

@@ -8,7 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.util.Locale;
 
 /**
@@ -18,8 +23,8 @@ import java.util.Locale;
  * process's RSS at its end. {@code benchmarks/compare --phases} puts these next to faster-whisper's
  * same phases. Off (the default), a phase costs one branch on a constant.
  *
- * <p>Times are milliseconds since the process started (its start time from /proc, through
- * {@link ProcessHandle}), so that the JVM's own start shows as the first phase's start.
+ * <p>Times are milliseconds since the process started (its start time from /proc), so that the
+ * JVM's own start shows as the first phase's start.
  */
 public final class PhaseTrace {
     /** The system property naming the trace file. */
@@ -27,9 +32,8 @@ public final class PhaseTrace {
 
     private static final Path FILE = file();
     private static final boolean ON = FILE != null;
-    private static final long PROCESS_START_EPOCH_NANOS = processStartEpochNanos();
     private static final long NANO_ORIGIN = System.nanoTime();
-    private static final long NANO_ORIGIN_EPOCH = epochNanos(Instant.now());
+    private static final long PROCESS_AGE_AT_ORIGIN_NANOS = ON ? processAgeNanos() : 0;
     private static Writer out;
 
     private PhaseTrace() {}
@@ -87,7 +91,7 @@ public final class PhaseTrace {
     }
 
     private static double sinceProcessStartMillis(long nanoTime) {
-        return (NANO_ORIGIN_EPOCH + (nanoTime - NANO_ORIGIN) - PROCESS_START_EPOCH_NANOS) / 1e6;
+        return (PROCESS_AGE_AT_ORIGIN_NANOS + (nanoTime - NANO_ORIGIN)) / 1e6;
     }
 
     private static double rssMb() {
@@ -100,12 +104,34 @@ public final class PhaseTrace {
         return name == null || name.isBlank() ? null : Path.of(name);
     }
 
-    private static long processStartEpochNanos() {
-        return ProcessHandle.current().info().startInstant().map(PhaseTrace::epochNanos)
-                .orElseGet(() -> epochNanos(Instant.now()));
+    // ProcessHandle's start instant is built on /proc's boot time in whole seconds, so it was up to
+    // a second off. The start in clock ticks since boot (/proc/self/stat) against CLOCK_BOOTTIME is
+    // exact to a tick, and what benchmarks/fw_phases.py measures Python's side with.
+    private static long processAgeNanos() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long startTicks = Long.parseLong(fields[19]); // field 22, starttime
+            Linker linker = Linker.nativeLinker();
+            MethodHandle sysconf = linker.downcallHandle(linker.defaultLookup().find("sysconf").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+            MethodHandle clockGettime = linker.downcallHandle(
+                    linker.defaultLookup().find("clock_gettime").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+            long ticksPerSecond = (long) sysconf.invokeExact(SC_CLK_TCK);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment timespec = arena.allocate(16, 8);
+                if ((int) clockGettime.invokeExact(CLOCK_BOOTTIME, timespec) != 0 || ticksPerSecond <= 0) {
+                    return 0;
+                }
+                long now = timespec.get(ValueLayout.JAVA_LONG, 0) * 1_000_000_000L + timespec.get(ValueLayout.JAVA_LONG, 8);
+                return now - startTicks * 1_000_000_000L / ticksPerSecond;
+            }
+        } catch (Throwable e) {
+            return 0; // not Linux: phases count from the trace's start
+        }
     }
 
-    private static long epochNanos(Instant instant) {
-        return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
-    }
+    private static final int SC_CLK_TCK = 2;
+    private static final int CLOCK_BOOTTIME = 7;
 }

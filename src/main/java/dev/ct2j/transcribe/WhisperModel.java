@@ -29,6 +29,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -133,16 +135,60 @@ public final class WhisperModel implements AutoCloseable {
         if (hub == null) {
             throw new IllegalArgumentException("hub options must not be null");
         }
+        return load(resolve(modelSizeOrPath, hub), options, lifetime);
+    }
+
+    /**
+     * Finds a model by the names {@link #load(String)} takes (downloading it if needed) and checks
+     * its files, without loading it: for {@link #load(ModelDirectory, ModelOptions, LifetimeOptions)}
+     * and {@link #featureExtractorBeforeLoad}.
+     */
+    public static ModelDirectory resolve(String modelSizeOrPath, HubOptions hub) {
+        if (hub == null) {
+            throw new IllegalArgumentException("hub options must not be null");
+        }
         long lookup = PhaseTrace.start();
-        ModelDirectory directory = ModelDirectory.validate(ModelResolver.system().resolve(modelSizeOrPath, hub));
-        PhaseTrace.end("model lookup", lookup);
-        WhisperEngine engine = WhisperEngine.load(directory, options);
+        try {
+            return ModelDirectory.validate(ModelResolver.system().resolve(modelSizeOrPath, hub));
+        } finally {
+            PhaseTrace.end("model lookup", lookup);
+        }
+    }
+
+    /** Loads a model directory found by {@link #resolve}. */
+    public static WhisperModel load(ModelDirectory directory, ModelOptions options, LifetimeOptions lifetime) {
+        if (directory == null) {
+            throw new IllegalArgumentException("model directory must not be null");
+        }
+        if (lifetime == null) {
+            throw new IllegalArgumentException("lifetime options must not be null");
+        }
+        // The tokenizer parses on its own thread while CTranslate2 loads the weights (faster-whisper
+        // loads one after the other); only whether the model is multilingual waits for the engine.
+        CompletableFuture<WhisperVocabulary.Parsed> parsing = CompletableFuture.supplyAsync(() -> {
+            WhisperVocabulary.Parsed parsed = WhisperVocabulary.parse(directory.path());
+            try {
+                WhisperEngine.prelink(); // usually still ahead of the engine: off the first transcription
+            } catch (RuntimeException | LinkageError e) {
+                // the engine's own load reports a missing or broken native library
+            }
+            return parsed;
+        }, task -> Thread.ofPlatform().daemon().name("ct2j-tokenizer-load").start(task));
+        WhisperEngine engine;
+        try {
+            engine = WhisperEngine.load(directory, options);
+        } catch (RuntimeException | Error e) {
+            parsing.thenAccept(WhisperVocabulary.Parsed::close);
+            throw e;
+        }
         try {
             WhisperVocabulary vocabulary;
             try {
-                vocabulary = WhisperVocabulary.load(directory.path(), engine.isMultilingual());
+                vocabulary = parsing.join().complete(engine.isMultilingual());
+            } catch (CompletionException e) {
+                throw tokenizerFailure(directory, e.getCause());
             } catch (UncheckedIOException | IllegalArgumentException e) {
-                throw new ModelFileException(directory.tokenizer(), e.getMessage(), e);
+                throw tokenizerFailure(directory, e);
             }
             long setup = PhaseTrace.start();
             FeatureExtractor features = featureExtractor(directory, engine.nMels());
@@ -152,6 +198,34 @@ public final class WhisperModel implements AutoCloseable {
             engine.close();
             throw e;
         }
+    }
+
+    private static RuntimeException tokenizerFailure(ModelDirectory directory, Throwable failure) {
+        if (failure instanceof UncheckedIOException || failure instanceof IllegalArgumentException) {
+            return directory.jsonSyntaxError("tokenizer.json").map(RuntimeException.class::cast)
+                    .orElseGet(() -> new ModelFileException(directory.tokenizer(), failure.getMessage(), failure));
+        }
+        if (failure instanceof RuntimeException e) {
+            return e;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(failure);
+    }
+
+    /**
+     * The model's feature extractor, when its {@code preprocessor_config.json} says the number of
+     * mel bins: so that the features can be computed while the model loads ({@link PreparedAudio}).
+     * Empty without one: the model's own n_mels (model.bin) is known only after the load. A
+     * feature_size unlike model.bin's is refused at load.
+     */
+    public static java.util.Optional<FeatureExtractor> featureExtractorBeforeLoad(ModelDirectory directory) {
+        JsonNode size = directory.preprocessorConfig().map(config -> config.get("feature_size")).orElse(null);
+        if (size == null || !size.isIntegralNumber() || !size.canConvertToInt()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(featureExtractor(directory, size.asInt()));
     }
 
     // faster-whisper keeps only preprocessor_config.json keys that are FeatureExtractor arguments.
@@ -211,21 +285,59 @@ public final class WhisperModel implements AutoCloseable {
         if (options == null) {
             throw new IllegalArgumentException("options must not be null");
         }
-        boolean multilingual = WindowDecoding.multilingual(options.multilingual(), engine.isMultilingual());
-        int samplingRate = featureExtractor.samplingRate();
-        double duration = (double) audio.length / samplingRate;
-        double durationAfterVad = duration;
+        int samples = audio.length;
         List<SpeechChunk> speechChunks = null;
         VadOptions vadOptions = options.vadParameters();
         if (options.vadFilter() && options.clipTimestamps() == null) {
             vadOptions = vadOptions == null ? VadOptions.defaults() : vadOptions;
             speechChunks = SpeechTimestamps.getSpeechTimestamps(audio, vadOptions, vadModel());
             audio = SpeechTimestamps.concat(SpeechTimestamps.collectChunks(audio, speechChunks).audioChunks());
-            durationAfterVad = (double) audio.length / samplingRate;
-            LOG.log(System.Logger.Level.DEBUG, "VAD filter removed {0} s of audio", duration - durationAfterVad);
+            LOG.log(System.Logger.Level.DEBUG, "VAD filter removed {0} s of audio",
+                    (double) (samples - audio.length) / featureExtractor.samplingRate());
         }
-
         MelSpectrogram features = featureExtractor.compute(audio, 160, options.chunkLength());
+        return transcribe(features, samples, audio.length, speechChunks, vadOptions, options);
+    }
+
+    /**
+     * Transcribes audio whose features were computed before this model loaded (see
+     * {@link PreparedAudio}), with the same result as {@link #transcribe(float[], TranscriptionOptions)}
+     * on its samples.
+     *
+     * @throws IllegalArgumentException if the options ask for the VAD filter (it runs on the
+     *     samples, before the features), or for another chunk_length than the audio was prepared
+     *     with, or if this model's feature extractor has other settings
+     */
+    public Transcription transcribe(PreparedAudio audio, TranscriptionOptions options) {
+        if (audio == null) {
+            throw new IllegalArgumentException("audio must not be null");
+        }
+        if (options == null) {
+            throw new IllegalArgumentException("options must not be null");
+        }
+        if (options.vadFilter() && options.clipTimestamps() == null) {
+            throw new IllegalArgumentException("vad_filter runs on the samples before the features: transcribe"
+                    + " the samples, not prepared audio");
+        }
+        if (!java.util.Objects.equals(audio.chunkLength(), options.chunkLength())) {
+            throw new IllegalArgumentException("the audio was prepared for chunk_length " + audio.chunkLength()
+                    + " but the options say " + options.chunkLength());
+        }
+        if (!audio.extractor().hasSettingsOf(featureExtractor)) {
+            throw new IllegalArgumentException("the audio was prepared with other feature settings ("
+                    + audio.extractor() + ") than this model's (" + featureExtractor + ")");
+        }
+        return transcribe(audio.features(), audio.samples(), audio.samples(), null, options.vadParameters(), options);
+    }
+
+    // faster-whisper's transcribe from its features on: language, tokenizer, then the segments.
+    private Transcription transcribe(MelSpectrogram features, int samples, int samplesAfterVad,
+                                     List<SpeechChunk> speechChunks, VadOptions vadOptions,
+                                     TranscriptionOptions options) {
+        boolean multilingual = WindowDecoding.multilingual(options.multilingual(), engine.isMultilingual());
+        int samplingRate = featureExtractor.samplingRate();
+        double duration = (double) samples / samplingRate;
+        double durationAfterVad = (double) samplesAfterVad / samplingRate;
         int nbMaxFrames = featureExtractor.nbMaxFrames(options.chunkLength());
 
         WindowDecoding.ChosenLanguage chosen = WindowDecoding.chooseLanguage(options.language(),

@@ -302,6 +302,30 @@ class WhisperEngineTest {
         }
     }
 
+    // The two big JSON files are only checked once a load has failed on them (not on every load).
+    @Test
+    void syntaxErrorsInTheBigJsonFilesAreNamedWhenTheLoadFails(@TempDir Path tmp) throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("bad-vocabulary-syntax"));
+        for (String other : List.of("model.bin", "tokenizer.json", "config.json")) {
+            linkOrCopy(TestSupport.modelDir().resolve(other), dir.resolve(other));
+        }
+        Files.writeString(dir.resolve("vocabulary.json"), "[\"<|endoftext|>\", ");
+        ModelFileException e = assertThrows(ModelFileException.class, () -> WhisperEngine.load(dir, INT8));
+        assertEquals(dir.resolve("vocabulary.json"), e.file(), e.getMessage());
+        assertTrue(e.getMessage().startsWith("corrupt model file " + dir.resolve("vocabulary.json")), e.getMessage());
+
+        Path tokenizerDir = Files.createDirectory(tmp.resolve("bad-tokenizer-syntax"));
+        for (String other : List.of("model.bin", "vocabulary.json", "config.json")) {
+            linkOrCopy(TestSupport.modelDir().resolve(other), tokenizerDir.resolve(other));
+        }
+        Files.writeString(tokenizerDir.resolve("tokenizer.json"), "{\"added_tokens\": [} trailing");
+        ModelFileException t = assertThrows(ModelFileException.class,
+                () -> dev.ct2j.transcribe.WhisperModel.load(tokenizerDir.toString(), INT8).close());
+        assertEquals(tokenizerDir.resolve("tokenizer.json"), t.file(), t.getMessage());
+        assertTrue(t.getMessage().startsWith("corrupt model file " + tokenizerDir.resolve("tokenizer.json")),
+                t.getMessage());
+    }
+
     @Test
     void missingSpecialTokenInTheVocabularyIsNamed(@TempDir Path tmp) throws Exception {
         Path dir = Files.createDirectory(tmp.resolve("bad-vocabulary"));

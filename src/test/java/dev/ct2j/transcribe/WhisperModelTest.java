@@ -63,6 +63,47 @@ class WhisperModelTest {
     }
 
     /**
+     * Features computed before the model loads (what the CLI does while the load runs) give the
+     * same transcription as the samples, field for field; options the prepared features cannot
+     * honour are refused by name.
+     */
+    @Test
+    void preparedAudioTranscribesExactlyAsTheSamples() throws Exception {
+        var directory = WhisperModel.resolve(TestSupport.modelDir().toString(), dev.ct2j.models.HubOptions.defaults());
+        var extractor = WhisperModel.featureExtractorBeforeLoad(directory).orElseThrow();
+        assertTrue(extractor.hasSettingsOf(model.featureExtractor()), extractor + " vs " + model.featureExtractor());
+        float[] twoJfks = new float[jfk.length * 3]; // 33 s: two windows, the second from a seek
+        for (int i = 0; i < 3; i++) {
+            System.arraycopy(jfk, 0, twoJfks, i * jfk.length, jfk.length);
+        }
+        TranscriptionOptions options = TranscriptionOptions.builder().wordTimestamps(true).build();
+        PreparedAudio prepared = PreparedAudio.compute(twoJfks, extractor, options.chunkLength());
+        assertEquals(twoJfks.length, prepared.samples());
+        List<Segment> fromSamples;
+        TranscriptionInfo samplesInfo;
+        try (Transcription t = model.transcribe(twoJfks, options)) {
+            samplesInfo = t.info();
+            fromSamples = t.toList();
+        }
+        try (Transcription t = model.transcribe(prepared, options)) {
+            assertEquals(samplesInfo, t.info());
+            assertEquals(fromSamples, t.toList());
+        }
+        assertTrue(fromSamples.size() >= 2, fromSamples.toString());
+
+        var vad = assertThrows(IllegalArgumentException.class,
+                () -> model.transcribe(prepared, TranscriptionOptions.builder().vadFilter(true).build()));
+        assertTrue(vad.getMessage().contains("vad_filter"), vad.getMessage());
+        var chunk = assertThrows(IllegalArgumentException.class,
+                () -> model.transcribe(prepared, TranscriptionOptions.builder().chunkLength(20).build()));
+        assertTrue(chunk.getMessage().contains("chunk_length"), chunk.getMessage());
+        PreparedAudio otherMels = PreparedAudio.compute(jfk, new dev.ct2j.features.FeatureExtractor(128), null);
+        var mels = assertThrows(IllegalArgumentException.class,
+                () -> model.transcribe(otherMels, TranscriptionOptions.defaults()));
+        assertTrue(mels.getMessage().contains("nMels=128"), mels.getMessage());
+    }
+
+    /**
      * Transcription.close() from another thread stops the reader before its next native step:
      * once close() has returned, no encode of this transcription runs, and the reader gets an
      * IllegalStateException instead of the remaining windows.

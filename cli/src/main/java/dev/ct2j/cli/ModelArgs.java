@@ -5,6 +5,7 @@ import dev.ct2j.engine.ModelDirectory;
 import dev.ct2j.engine.ModelOptions;
 import dev.ct2j.models.HubOptions;
 import dev.ct2j.transcribe.LifetimeOptions;
+import dev.ct2j.engine.ModelDirectory;
 import dev.ct2j.transcribe.WhisperModel;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -63,6 +64,15 @@ final class ModelArgs {
     }
 
     WhisperModel load(boolean showProgress) {
-        return WhisperModel.load(model, options(), LifetimeOptions.defaults(), hub(showProgress));
+        return load(resolve(showProgress));
+    }
+
+    /** The model's directory, found (downloaded if needed) and checked, not loaded. */
+    ModelDirectory resolve(boolean showProgress) {
+        return WhisperModel.resolve(model, hub(showProgress));
+    }
+
+    WhisperModel load(ModelDirectory directory) {
+        return WhisperModel.load(directory, options(), LifetimeOptions.defaults());
     }
 }

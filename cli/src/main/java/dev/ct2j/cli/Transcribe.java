@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ct2j.audio.AudioDecoder;
 import dev.ct2j.engine.EngineRuntime;
+import dev.ct2j.engine.ModelDirectory;
+import dev.ct2j.features.FeatureExtractor;
 import dev.ct2j.output.JsonlWriter;
 import dev.ct2j.output.OutputFormat;
 import dev.ct2j.output.SubtitleOptions;
@@ -14,6 +16,7 @@ import dev.ct2j.trace.PhaseTrace;
 import dev.ct2j.transcribe.BatchedInferencePipeline;
 import dev.ct2j.transcribe.FasterWhisperKwargs;
 import dev.ct2j.transcribe.InputLimits;
+import dev.ct2j.transcribe.PreparedAudio;
 import dev.ct2j.transcribe.Segment;
 import dev.ct2j.transcribe.Transcription;
 import dev.ct2j.transcribe.TranscriptionOptions;
@@ -29,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -321,6 +325,11 @@ final class Transcribe implements Callable<Integer> {
         // does one after the other). Errors keep their order: a bad input is reported as such,
         // and a load that fails matters only once an input needs the model.
         CompletableFuture<WhisperModel> loading = null;
+        // The model's directory, as soon as the load thread has found it: its preprocessor_config.json
+        // gives the feature extractor, so the first input's features need not wait for the load.
+        CompletableFuture<ModelDirectory> found = new CompletableFuture<>();
+        // The sequential pipeline without VAD starts from the features (PreparedAudio).
+        boolean prepares = !isBatched && !(options.vadFilter() && options.clipTimestamps() == null);
         WhisperModel model = null;
         try {
             BatchedInferencePipeline pipeline = null;
@@ -328,7 +337,7 @@ final class Transcribe implements Callable<Integer> {
                 Transcript transcript;
                 float[] samples;
                 if (loading == null) {
-                    loading = CompletableFuture.supplyAsync(() -> load(options, limits, isBatched, bars),
+                    loading = CompletableFuture.supplyAsync(() -> load(found, options, limits, isBatched, bars),
                             task -> Thread.ofPlatform().daemon().name("ct2j-model-load").start(task));
                 }
                 try {
@@ -340,13 +349,31 @@ final class Transcribe implements Callable<Integer> {
                     fail(failures, new Failure(input.name(), Main.oneLine(e), true));
                     continue;
                 }
+                PreparedAudio prepared = null;
+                if (prepares) {
+                    FeatureExtractor extractor = model != null ? model.featureExtractor()
+                            : found.thenApply(WhisperModel::featureExtractorBeforeLoad)
+                                    .exceptionally(failure -> Optional.empty()).join().orElse(null);
+                    if (extractor != null) {
+                        try {
+                            prepared = PreparedAudio.compute(samples, extractor, options.chunkLength());
+                        } catch (RuntimeException e) {
+                            if (!Main.isBadInput(e)) {
+                                throw e;
+                            }
+                            fail(failures, new Failure(input.name(), Main.oneLine(e), true));
+                            continue;
+                        }
+                        samples = null; // only the features are needed from here on
+                    }
+                }
                 if (model == null) {
                     model = loaded(loading);
                     pipeline = isBatched ? new BatchedInferencePipeline(model) : null;
                 }
                 try {
-                    transcript = transcribe(model, pipeline, effectiveBatch, samples, options, input, bars,
-                            streaming ? out : null, segmentsTo);
+                    transcript = transcribe(model, pipeline, effectiveBatch, samples, prepared, options, input,
+                            bars, streaming ? out : null, segmentsTo);
                 } catch (RuntimeException e) {
                     if (!Main.isBadInput(e) || isGlobal(e)) {
                         throw e;
@@ -403,8 +430,17 @@ final class Transcribe implements Callable<Integer> {
     }
 
     /** The model, checked against the options that depend on it; an error here ends the run. */
-    private WhisperModel load(TranscriptionOptions options, InputLimits limits, boolean isBatched, boolean bars) {
-        WhisperModel model = modelArgs.load(bars);
+    private WhisperModel load(CompletableFuture<ModelDirectory> found, TranscriptionOptions options,
+                              InputLimits limits, boolean isBatched, boolean bars) {
+        ModelDirectory directory;
+        try {
+            directory = modelArgs.resolve(bars);
+        } catch (RuntimeException | Error e) {
+            found.completeExceptionally(e);
+            throw e;
+        }
+        found.complete(directory);
+        WhisperModel model = modelArgs.load(directory);
         try {
             // Checked once here rather than failing every input; an English-only model, as in
             // faster-whisper, ignores the language it is given.
@@ -429,10 +465,10 @@ final class Transcribe implements Callable<Integer> {
     }
 
     private Transcript transcribe(WhisperModel model, BatchedInferencePipeline pipeline, int batch, float[] samples,
-                                  TranscriptionOptions options, Input input, boolean bars, PrintWriter jsonl,
-                                  PrintStream segmentsTo) throws IOException {
+                                  PreparedAudio prepared, TranscriptionOptions options, Input input, boolean bars,
+                                  PrintWriter jsonl, PrintStream segmentsTo) throws IOException {
         try (Transcription result = pipeline != null ? pipeline.transcribe(samples, options, batch)
-                : model.transcribe(samples, options)) {
+                : prepared != null ? model.transcribe(prepared, options) : model.transcribe(samples, options)) {
             if (verbose) {
                 segmentsTo.printf(Locale.ROOT, "Detected language '%s' with probability %f%n",
                         result.info().language(), result.info().languageProbability());
