@@ -104,8 +104,9 @@ fwt.get_speech_timestamps = timed("vad", fwt.get_speech_timestamps)
 model = fwt.WhisperModel(a.model, device="cpu", compute_type=a.compute_type, cpu_threads=a.threads)
 model.feature_extractor = Timed(model.feature_extractor, {"__call__": "features"})
 if a.mode == "batched":
+    # vad_parameters={} as benchmarks/fw_run.py: what ct2j's command line (whisper-ctranslate2's) passes.
     segments, info = fwt.BatchedInferencePipeline(model).transcribe(a.audio, beam_size=a.beam_size,
-                                                                    batch_size=a.batch_size)
+                                                                    batch_size=a.batch_size, vad_parameters={})
 else:
     segments, info = model.transcribe(a.audio, beam_size=a.beam_size)
 segments = [segment_dict(s) for s in segments]

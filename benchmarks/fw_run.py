@@ -24,7 +24,10 @@ a = p.parse_args()
 start = time.perf_counter()
 model = WhisperModel(a.model, device="cpu", compute_type=a.compute_type, cpu_threads=a.threads)
 if a.mode == "batched":
-    segments, info = BatchedInferencePipeline(model).transcribe(a.audio, beam_size=a.beam_size, batch_size=a.batch_size)
+    # vad_parameters={}: what whisper-ctranslate2, and so ct2j's command line, passes. To the batched
+    # pipeline an empty dict is not None: min_silence_duration_ms stays 2000 instead of 160.
+    segments, info = BatchedInferencePipeline(model).transcribe(a.audio, beam_size=a.beam_size, batch_size=a.batch_size,
+                                                                vad_parameters={})
 else:
     segments, info = model.transcribe(a.audio, beam_size=a.beam_size)
 segments = [segment_dict(s) for s in segments]
