@@ -208,6 +208,17 @@ class WhisperEngineTest {
 
     // ---- bad input: a clear exception and a live JVM ----------------------------------------
 
+    // A copy of the test model's files (linked where the file system allows) without the one named.
+    private static Path modelWithout(Path dir, String left) throws java.io.IOException {
+        Files.createDirectory(dir);
+        for (String name : List.of("model.bin", "config.json", "tokenizer.json", "vocabulary.json")) {
+            if (!name.equals(left)) {
+                linkOrCopy(TestSupport.modelDir().resolve(name), dir.resolve(name));
+            }
+        }
+        return dir;
+    }
+
     private static void linkOrCopy(Path source, Path target) throws java.io.IOException {
         try {
             Files.createLink(target, source);
@@ -227,12 +238,7 @@ class WhisperEngineTest {
     @Test
     void eachMissingModelFileIsNamed(@TempDir Path tmp) throws Exception {
         for (String name : List.of("model.bin", "config.json", "tokenizer.json")) {
-            Path dir = Files.createDirectory(tmp.resolve("without-" + name));
-            for (String other : List.of("model.bin", "config.json", "tokenizer.json", "vocabulary.json")) {
-                if (!other.equals(name)) {
-                    linkOrCopy(TestSupport.modelDir().resolve(other), dir.resolve(other));
-                }
-            }
+            Path dir = modelWithout(tmp.resolve("without-" + name), name);
             ModelFileException e = assertThrows(ModelFileException.class, () -> WhisperEngine.load(dir, INT8));
             assertEquals(dir.resolve(name), e.file(), e.getMessage());
         }
@@ -240,10 +246,7 @@ class WhisperEngineTest {
 
     @Test
     void truncatedModelBinIsNamed(@TempDir Path tmp) throws Exception {
-        Path dir = Files.createDirectory(tmp.resolve("truncated"));
-        for (String other : List.of("config.json", "tokenizer.json", "vocabulary.json")) {
-            linkOrCopy(TestSupport.modelDir().resolve(other), dir.resolve(other));
-        }
+        Path dir = modelWithout(tmp.resolve("truncated"), "model.bin");
         byte[] head = new byte[5_000_000];
         try (var in = Files.newInputStream(TestSupport.modelDir().resolve("model.bin"))) {
             assertEquals(head.length, in.readNBytes(head, 0, head.length));
@@ -255,10 +258,7 @@ class WhisperEngineTest {
 
     @Test
     void corruptConfigIsNamed(@TempDir Path tmp) throws Exception {
-        Path dir = Files.createDirectory(tmp.resolve("corrupt"));
-        for (String other : List.of("model.bin", "tokenizer.json", "vocabulary.json")) {
-            linkOrCopy(TestSupport.modelDir().resolve(other), dir.resolve(other));
-        }
+        Path dir = modelWithout(tmp.resolve("corrupt"), "config.json");
         Files.writeString(dir.resolve("config.json"), "{\"alignment_heads\": [[3, 1]");
         ModelFileException e = assertThrows(ModelFileException.class, () -> WhisperEngine.load(dir, INT8));
         assertEquals(dir.resolve("config.json"), e.file(), e.getMessage());
@@ -285,10 +285,7 @@ class WhisperEngineTest {
         cases.put("{\"lang_ids\": [50259]}", "lang_ids has 1 ids but vocabulary.json has 99 language tokens");
         int i = 0;
         for (Map.Entry<String, String> c : cases.entrySet()) {
-            Path dir = Files.createDirectory(tmp.resolve("bad-config-" + i++));
-            for (String other : List.of("model.bin", "tokenizer.json", "vocabulary.json")) {
-                linkOrCopy(TestSupport.modelDir().resolve(other), dir.resolve(other));
-            }
+            Path dir = modelWithout(tmp.resolve("bad-config-" + i++), "config.json");
             var config = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
                     TestSupport.modelDir().resolve("config.json").toFile());
             config.setAll((com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(c.getKey()));
@@ -305,19 +302,13 @@ class WhisperEngineTest {
     // The two big JSON files are only checked once a load has failed on them (not on every load).
     @Test
     void syntaxErrorsInTheBigJsonFilesAreNamedWhenTheLoadFails(@TempDir Path tmp) throws Exception {
-        Path dir = Files.createDirectory(tmp.resolve("bad-vocabulary-syntax"));
-        for (String other : List.of("model.bin", "tokenizer.json", "config.json")) {
-            linkOrCopy(TestSupport.modelDir().resolve(other), dir.resolve(other));
-        }
+        Path dir = modelWithout(tmp.resolve("bad-vocabulary-syntax"), "vocabulary.json");
         Files.writeString(dir.resolve("vocabulary.json"), "[\"<|endoftext|>\", ");
         ModelFileException e = assertThrows(ModelFileException.class, () -> WhisperEngine.load(dir, INT8));
         assertEquals(dir.resolve("vocabulary.json"), e.file(), e.getMessage());
         assertTrue(e.getMessage().startsWith("corrupt model file " + dir.resolve("vocabulary.json")), e.getMessage());
 
-        Path tokenizerDir = Files.createDirectory(tmp.resolve("bad-tokenizer-syntax"));
-        for (String other : List.of("model.bin", "vocabulary.json", "config.json")) {
-            linkOrCopy(TestSupport.modelDir().resolve(other), tokenizerDir.resolve(other));
-        }
+        Path tokenizerDir = modelWithout(tmp.resolve("bad-tokenizer-syntax"), "tokenizer.json");
         Files.writeString(tokenizerDir.resolve("tokenizer.json"), "{\"added_tokens\": [} trailing");
         ModelFileException t = assertThrows(ModelFileException.class,
                 () -> dev.ct2j.transcribe.WhisperModel.load(tokenizerDir.toString(), INT8).close());
@@ -328,10 +319,7 @@ class WhisperEngineTest {
 
     @Test
     void missingSpecialTokenInTheVocabularyIsNamed(@TempDir Path tmp) throws Exception {
-        Path dir = Files.createDirectory(tmp.resolve("bad-vocabulary"));
-        for (String other : List.of("model.bin", "tokenizer.json", "config.json")) {
-            linkOrCopy(TestSupport.modelDir().resolve(other), dir.resolve(other));
-        }
+        Path dir = modelWithout(tmp.resolve("bad-vocabulary"), "vocabulary.json");
         String vocabularyJson = Files.readString(TestSupport.modelDir().resolve("vocabulary.json"));
         assertTrue(vocabularyJson.contains("\"<|notimestamps|>\""));
         Files.writeString(dir.resolve("vocabulary.json"),
