@@ -35,8 +35,11 @@ public class SparkVsLibraryBaseline {
             List<Future<Double>> results = new ArrayList<>();
             for (Path f : files) {
                 results.add(pool.submit(() -> {
+                    long start = System.nanoTime();
                     try (Transcription t = m.transcribe(f, options)) {
                         t.toList();
+                        // Per file on stderr, to set beside the Spark tasks' times in the driver log.
+                        System.err.printf(java.util.Locale.ROOT, "file %s: %d ms%n", f.getFileName(), (System.nanoTime() - start) / 1_000_000);
                         return t.info().duration();
                     }
                 }));

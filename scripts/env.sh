@@ -20,11 +20,20 @@ fi
 export JAVA_HOME
 export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 
-# The command line's AOT cache for the CLI's current jars and this JDK (see the ./ct2j launcher):
-# its name is a hash of the JDK and of every jar (path, size, mtime).
+# A hash of this JDK and of the given files (path, size, mtime; links followed): the name of an AOT
+# cache made from them. A JVM given a cache made from other jars was seen running their stale
+# classes, so a rebuilt jar simply finds no cache until the next training run.
+ct2j_aot_key() {
+  stat -L -c '%n %s %Y' "$JAVA_HOME/lib/server/libjvm.so" "$JAVA_HOME/lib/modules" "$@" | sha256sum | cut -c1-16
+}
+# The command line's AOT cache for the CLI's current jars and this JDK (see the ./ct2j launcher).
 ct2j_aot_cache() {
-  local key
-  key=$(stat -c '%n %s %Y' "$JAVA_HOME/lib/server/libjvm.so" "$JAVA_HOME/lib/modules" "$ROOT"/cli/target/ct2j-cli-*.jar \
-    "$ROOT"/cli/target/lib/*.jar | sha256sum | cut -c1-16)
-  echo "$ROOT/cli/target/aot/ct2j-$key.aot"
+  echo "$ROOT/cli/target/aot/ct2j-$(ct2j_aot_key "$ROOT"/cli/target/ct2j-cli-*.jar "$ROOT"/cli/target/lib/*.jar).aot"
+}
+# spark/run's driver AOT cache (spark/train-aot.sh): the same naming, over the driver's class path.
+ct2j_spark_driver_aot() {
+  local jar
+  jar=$(ls "$ROOT"/spark/target/ct2j-spark-*.jar | grep -v -- '-tests\.jar$' | head -n 1)
+  # shellcheck disable=SC2046
+  echo "$ROOT/spark/target/aot/driver-$(ct2j_aot_key "$jar" "$ROOT"/spark/target/lib/*.jar $(tr ':' ' ' < "$ROOT/spark/target/spark-classpath.txt")).aot"
 }

@@ -37,6 +37,10 @@ echo "== ct2j-spark: local[2], local-cluster (executor JVMs) and Parquet, on dev
 ./mvnw -B -f spark/pom.xml verify -Dct2j.model.dir="$MODEL_DIR" "$@"
 cp -r spark/target/surefire-reports build/surefire/spark
 
+echo "== ct2j-spark AOT caches (spark/train-aot.sh): the driver's and an executor's, each then used with -XX:AOTMode=on"
+spark/spark-home.sh build/spark-aot-home
+{ spark/train-aot.sh && spark/train-aot.sh --executor build/spark-aot-home; } | tee build/spark-aot.log
+
 echo "== ct2j serve: OpenAI's Python client against the server on loopback (formats, errors, 8x10 load, TTL memory)"
 ./mvnw -B -f server/pom.xml verify -Dct2j.model.dir="$MODEL_DIR" "$@" | tee build/server.log
 cp -r server/target/surefire-reports build/surefire/server
@@ -100,7 +104,8 @@ read -r sp sf <<< "$server"; read -r ci ct <<< "$parity_ct2"
 cuda=$(sed -n 's/^cuda shim: .*; \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' build/cuda-check.log)
 read -r cp cf <<< "$cuda"
 kit=$(grep -c '^kit: .*: ok$' build/gpu-kit.log || true)
+spark_aot=$(grep -c '^spark aot cache (.*): .* \(ok\|up to date\)$' build/spark-aot.log || true)
 dry=$(sed -n 's/^test group (dry): \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' build/gpu-dry-run.log)
 read -r dp df <<< "$dry"
-echo "native ${np} passed, java ${jp} passed (${js} skipped), server client checks ${sp} passed, consumer example ${consumer}/1, fuzz targets ${fuzz}/2 clean, parity ${pi}/${pt} identical, writers ${wi}/${wt} files identical, parity-ct2 ${ci}/${ct} identical, cuda shim ${cp} passed, gpu kit size ${kit}/1, gpu dry run ${dp} cases passed"
-echo "ct2j: $((np + jp + sp + consumer + fuzz + pi + wi + ci + cp + kit + dp)) passed, $((nf + jf + sf + 1 - consumer + 2 - fuzz + pt - pi + wt - wi + ct - ci + cf + 1 - kit + df)) failed, ${js} skipped"
+echo "native ${np} passed, java ${jp} passed (${js} skipped), server client checks ${sp} passed, consumer example ${consumer}/1, fuzz targets ${fuzz}/2 clean, parity ${pi}/${pt} identical, writers ${wi}/${wt} files identical, parity-ct2 ${ci}/${ct} identical, cuda shim ${cp} passed, spark aot caches ${spark_aot}/2, gpu kit size ${kit}/1, gpu dry run ${dp} cases passed"
+echo "ct2j: $((np + jp + sp + consumer + fuzz + pi + wi + ci + cp + spark_aot + kit + dp)) passed, $((nf + jf + sf + 1 - consumer + 2 - fuzz + pt - pi + wt - wi + ct - ci + cf + 2 - spark_aot + 1 - kit + df)) failed, ${js} skipped"
