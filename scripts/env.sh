@@ -30,10 +30,24 @@ ct2j_aot_key() {
 ct2j_aot_cache() {
   echo "$ROOT/cli/target/aot/ct2j-$(ct2j_aot_key "$ROOT"/cli/target/ct2j-cli-*.jar "$ROOT"/cli/target/lib/*.jar).aot"
 }
+# The JVM options of the launchers' AOT policy for the cache at $1: write it when CT2J_AOT_TRAIN is
+# set (older caches of its kind removed), use it when it exists unless CT2J_AOT=off, with any
+# further arguments added then. Sets the array aot_opts.
+ct2j_aot_opts() {
+  local cache=$1; shift
+  aot_opts=()
+  if [ -n "${CT2J_AOT_TRAIN:-}" ]; then
+    mkdir -p "${cache%/*}"; rm -f "${cache%-*}"-*.aot; aot_opts=(-XX:AOTCacheOutput="$cache")
+  elif [ -f "$cache" ] && [ "${CT2J_AOT:-on}" != off ]; then
+    aot_opts=(-XX:AOTCache="$cache" "$@")
+  fi
+}
+# The ct2j-spark jar that spark/run runs (not the tests' jar).
+ct2j_spark_jar() {
+  ls "$ROOT"/spark/target/ct2j-spark-*.jar | grep -v -- '-tests\.jar$' | head -n 1
+}
 # spark/run's driver AOT cache (spark/train-aot.sh): the same naming, over the driver's class path.
 ct2j_spark_driver_aot() {
-  local jar
-  jar=$(ls "$ROOT"/spark/target/ct2j-spark-*.jar | grep -v -- '-tests\.jar$' | head -n 1)
   # shellcheck disable=SC2046
-  echo "$ROOT/spark/target/aot/driver-$(ct2j_aot_key "$jar" "$ROOT"/spark/target/lib/*.jar $(tr ':' ' ' < "$ROOT/spark/target/spark-classpath.txt")).aot"
+  echo "$ROOT/spark/target/aot/driver-$(ct2j_aot_key "$(ct2j_spark_jar)" "$ROOT"/spark/target/lib/*.jar $(tr ':' ' ' < "$ROOT/spark/target/spark-classpath.txt")).aot"
 }

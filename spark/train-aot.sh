@@ -64,7 +64,7 @@ if [ -n "${3:-}" ] || [ ! -f "$cache" ]; then
   state=ok
   mkdir -p "$(dirname "$cache")"
   rm -f "$cache"
-  jar=$(ls "$SPARK_DIR"/target/ct2j-spark-*.jar | grep -v -- '-tests\.jar$' | head -n 1)
+  jar=$(ct2j_spark_jar)
   libs=$(ls "$SPARK_DIR"/target/lib/*.jar | paste -sd, -)
   MALLOC_ARENA_MAX=2 "${command[@]}" -XX:AOTCacheOutput="$cache" \
     org.apache.spark.deploy.SparkSubmit --master 'local[2]' --class dev.ct2j.spark.SparkTranscribe \
