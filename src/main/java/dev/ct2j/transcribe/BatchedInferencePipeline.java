@@ -8,13 +8,8 @@ import dev.ct2j.features.MelSpectrogram;
 import dev.ct2j.tokenizer.WhisperTokenizer;
 import dev.ct2j.transcribe.WindowDecoding.WindowSegment;
 import dev.ct2j.vad.ChunkMetadata;
-import dev.ct2j.vad.CollectedChunks;
-import dev.ct2j.vad.SpeechChunk;
-import dev.ct2j.vad.SpeechTimestamps;
-import dev.ct2j.vad.VadOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 
@@ -70,78 +65,40 @@ public final class BatchedInferencePipeline {
         if (audio == null || options == null) {
             throw new IllegalArgumentException("audio and options must not be null");
         }
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("batch_size must be >= 1, got " + batchSize);
+        checkBatchSize(batchSize);
+        return transcribe(PreparedChunks.compute(audio, options, model.featureExtractor(),
+                PreparedChunks.needsVad(options) ? model.vadModel() : null), batchSize);
+    }
+
+    /**
+     * Transcribes chunks cut and featurised before this model loaded (see {@link PreparedChunks}),
+     * with their options, with the same result as {@link #transcribe(float[], TranscriptionOptions, int)}
+     * on their samples.
+     *
+     * @throws IllegalArgumentException if this model's feature extractor has other settings than
+     *     the one the chunks were prepared with
+     */
+    public Transcription transcribe(PreparedChunks chunks, int batchSize) {
+        if (chunks == null) {
+            throw new IllegalArgumentException("prepared chunks must not be null");
         }
-        if (options.initialPromptTokens() != null) {
-            throw new IllegalArgumentException("the batched pipeline takes initial_prompt as text only");
+        checkBatchSize(batchSize);
+        if (!chunks.extractor().hasSettingsOf(model.featureExtractor())) {
+            throw new IllegalArgumentException("the chunks were prepared with other feature settings ("
+                    + chunks.extractor() + ") than this model's (" + model.featureExtractor() + ")");
         }
+        TranscriptionOptions options = chunks.options();
+        List<MelSpectrogram> features = chunks.features();
         boolean multilingual = WindowDecoding.multilingual(options.multilingual(), model.engine().isMultilingual());
         int samplingRate = model.featureExtractor().samplingRate();
-        double duration = (double) audio.length / samplingRate;
-        int chunkLength = options.chunkLength() != null ? options.chunkLength() : model.featureExtractor().chunkLength();
-
-        List<SpeechChunk> clipTimestamps;
-        List<float[]> audioChunks;
-        List<ChunkMetadata> chunksMetadata;
-        VadOptions vadParameters = options.vadParameters();
-        boolean clipTimestampsProvided = options.clipTimestamps() != null && !options.clipTimestamps().isEmpty();
-        if (!clipTimestampsProvided) {
-            if (options.vadFilter()) {
-                vadParameters = vadParameters == null
-                        ? VadOptions.builder().maxSpeechDurationS(chunkLength).minSilenceDurationMs(160).build()
-                        : vadParameters.toBuilder().maxSpeechDurationS(chunkLength).build();
-                clipTimestamps = SpeechTimestamps.getSpeechTimestamps(audio, vadParameters, model.vadModel());
-            } else if (duration < chunkLength) {
-                clipTimestamps = List.of(new SpeechChunk(0, audio.length));
-            } else {
-                throw new IllegalArgumentException(
-                        "No clip timestamps found. Set 'vad_filter' to True or provide 'clip_timestamps'.");
-            }
-            CollectedChunks collected = SpeechTimestamps.collectChunks(audio, clipTimestamps, chunkLength);
-            audioChunks = collected.audioChunks();
-            chunksMetadata = collected.metadata();
-        } else {
-            List<Double> bounds = options.clipTimestamps();
-            if (bounds.size() % 2 != 0) {
-                throw new IllegalArgumentException("batched clip_timestamps are (start, end) pairs; got "
-                        + bounds.size() + " values");
-            }
-            clipTimestamps = new ArrayList<>();
-            audioChunks = new ArrayList<>();
-            chunksMetadata = new ArrayList<>();
-            for (int i = 0; i < bounds.size(); i += 2) {
-                int start = sampleIndex(bounds.get(i), samplingRate);
-                int end = sampleIndex(bounds.get(i + 1), samplingRate);
-                SpeechChunk clip = new SpeechChunk(start, end);
-                clipTimestamps.add(clip);
-                audioChunks.add(pySlice(audio, start, end));
-                double clipDuration = (double) (end - start) / samplingRate;
-                if (clipDuration > 30) {
-                    LOG.log(System.Logger.Level.WARNING, "Segment {0} is longer than 30 seconds, only the first"
-                            + " 30 seconds will be transcribed", i / 2);
-                }
-                chunksMetadata.add(new ChunkMetadata((double) start / samplingRate, clipDuration, List.of(clip)));
-            }
-        }
-        long speechSamples = 0;
-        for (SpeechChunk c : clipTimestamps) {
-            speechSamples += c.end() - c.start();
-        }
-        double durationAfterVad = (double) speechSamples / samplingRate;
-
-        List<MelSpectrogram> features = new ArrayList<>();
-        if (durationAfterVad != 0) {
-            for (float[] chunk : audioChunks) {
-                MelSpectrogram mel = model.featureExtractor().compute(chunk);
-                features.add(mel.slice(0, mel.frames() - 1)); // faster-whisper drops the last frame
-            }
-        }
+        double duration = (double) chunks.samples() / samplingRate;
+        double durationAfterVad = chunks.durationAfterVad();
 
         WindowDecoding.ChosenLanguage chosen = WindowDecoding.chooseLanguage(options.language(),
                 model.engine().isMultilingual(), () -> {
                     // A dummy -1.5 column keeps empty audio detectable, as in faster-whisper.
-                    MelSpectrogram joined = concatenateWithDummyColumn(features, model.engine().nMels());
+                    MelSpectrogram joined = concatenateWithDummyColumn(features, model.engine().nMels(),
+                            (long) options.languageDetectionSegments() * model.featureExtractor().nbMaxFrames());
                     return new WhisperModel.Detected(model.use(() -> model.detectLanguage(joined,
                             options.languageDetectionSegments(), options.languageDetectionThreshold(),
                             model.featureExtractor().nbMaxFrames())), null);
@@ -156,47 +113,50 @@ public final class BatchedInferencePipeline {
                 .conditionOnPreviousText(false).promptResetOnTemperature(0.5).maxInitialTimestamp(0.0)
                 .hallucinationSilenceThreshold(null).multilingual(multilingual).build();
         TranscriptionInfo info = new TranscriptionInfo(language, chosen.languageProbability(), duration,
-                durationAfterVad, chosen.allLanguageProbs(), effective, vadParameters);
-        BatchedSegments batched = new BatchedSegments(tokenizer, features, chunksMetadata, batchSize, effective,
-                suppressTokens);
+                durationAfterVad, chosen.allLanguageProbs(), effective, chunks.vadParameters());
+        BatchedSegments batched = new BatchedSegments(tokenizer, features, chunks.chunksMetadata(), batchSize,
+                effective, suppressTokens);
         Iterator<Segment> segments = batched;
-        if (!clipTimestampsProvided) {
-            segments = SpeechRestoration.restoreSpeechTimestamps(segments, clipTimestamps, samplingRate);
+        if (!chunks.clipTimestampsProvided()) {
+            segments = SpeechRestoration.restoreSpeechTimestamps(segments, chunks.clipTimestamps(), samplingRate);
         }
         return new Transcription(info, segments, model, () -> { }, batched.stopSignal());
     }
 
-    // int(seconds * sampling_rate), which must index a Java array.
-    private static int sampleIndex(double seconds, int samplingRate) {
-        double index = seconds * samplingRate;
-        if (!(index <= Integer.MAX_VALUE)) {
-            throw new IllegalArgumentException("clip_timestamps value " + seconds + " is out of range: at most "
-                    + (double) Integer.MAX_VALUE / samplingRate + " s");
+    private static void checkBatchSize(int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch_size must be >= 1, got " + batchSize);
         }
-        return (int) index;
     }
 
-    private static float[] pySlice(float[] audio, int start, int end) {
-        int from = Math.max(0, Math.min(start < 0 ? audio.length + start : start, audio.length));
-        int to = Math.max(from, Math.min(end < 0 ? audio.length + end : end, audio.length));
-        return Arrays.copyOfRange(audio, from, to);
-    }
-
-    private static MelSpectrogram concatenateWithDummyColumn(List<MelSpectrogram> features, int nMels) {
-        int frames = 1;
+    /**
+     * faster-whisper's {@code np.concatenate(features + [dummy column], axis=1)}, cut to the first
+     * {@code maxFrames}: language detection reads no further, and the whole join of an hour's
+     * chunks would be 160 MB for nothing.
+     */
+    private static MelSpectrogram concatenateWithDummyColumn(List<MelSpectrogram> features, int nMels,
+                                                             long maxFrames) {
+        long total = 1;
         for (MelSpectrogram f : features) {
-            frames += f.frames();
+            total += f.frames();
         }
+        int frames = (int) Math.min(total, Math.max(0, maxFrames));
         float[] data = new float[nMels * frames];
         int offset = 0;
         for (MelSpectrogram f : features) {
-            for (int m = 0; m < nMels; m++) {
-                System.arraycopy(f.data(), m * f.frames(), data, m * frames + offset, f.frames());
+            int n = Math.min(f.frames(), frames - offset);
+            if (n <= 0) {
+                break;
             }
-            offset += f.frames();
+            for (int m = 0; m < nMels; m++) {
+                System.arraycopy(f.data(), m * f.frames(), data, m * frames + offset, n);
+            }
+            offset += n;
         }
-        for (int m = 0; m < nMels; m++) {
-            data[m * frames + offset] = -1.5f;
+        if (offset < frames) {
+            for (int m = 0; m < nMels; m++) {
+                data[m * frames + offset] = -1.5f;
+            }
         }
         return new MelSpectrogram(nMels, frames, data);
     }

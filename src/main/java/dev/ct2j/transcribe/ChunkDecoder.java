@@ -6,6 +6,9 @@ import dev.ct2j.engine.GenerationOptions;
 import dev.ct2j.engine.GenerationResult;
 import dev.ct2j.engine.LanguageProbability;
 import dev.ct2j.features.MelSpectrogram;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -59,19 +62,35 @@ public interface ChunkDecoder {
         }
     }
 
-    /** The jobs' features, padded or trimmed to 3000 frames, stacked and encoded. */
+    /**
+     * The jobs' features, padded or trimmed to 3000 frames (faster-whisper's pad_or_trim), stacked
+     * and encoded. Each chunk's rows are copied once, straight into the engine's native batch
+     * buffer, which starts zeroed: no padded copy per chunk and no stacked Java array.
+     */
     static EncoderOutput encode(WhisperModel model, List<Job> jobs) {
         if (jobs.isEmpty()) {
             throw new IllegalArgumentException("no chunks to decode");
         }
         int nMels = jobs.getFirst().features().nMels();
-        int stride = nMels * 3000;
-        float[] stacked = new float[jobs.size() * stride];
-        for (int i = 0; i < jobs.size(); i++) {
-            System.arraycopy(jobs.get(i).features().padOrTrim(3000).data(), 0, stacked, i * stride, stride);
-        }
-        try (Features input = Features.of(stacked, jobs.size(), nMels, 3000)) {
-            return model.engine().encode(input, false);
+        int windowFrames = 3000;
+        long stride = (long) nMels * windowFrames;
+        try (Arena batch = Arena.ofConfined()) {
+            MemorySegment stacked = batch.allocate(ValueLayout.JAVA_FLOAT, jobs.size() * stride);
+            for (int i = 0; i < jobs.size(); i++) {
+                MelSpectrogram chunk = jobs.get(i).features();
+                if (chunk.nMels() != nMels) {
+                    throw new IllegalArgumentException("chunk " + i + " has " + chunk.nMels() + " mel bins, chunk 0 has "
+                            + nMels);
+                }
+                int keep = Math.min(chunk.frames(), windowFrames);
+                for (int m = 0; m < nMels; m++) {
+                    MemorySegment.copy(chunk.data(), m * chunk.frames(), stacked, ValueLayout.JAVA_FLOAT,
+                            (i * stride + (long) m * windowFrames) * Float.BYTES, keep);
+                }
+            }
+            try (Features input = Features.wrap(stacked, jobs.size(), nMels, windowFrames)) {
+                return model.engine().encode(input, false);
+            }
         }
     }
 

@@ -302,7 +302,8 @@ public final class WhisperModel implements AutoCloseable {
         if (options.vadFilter() && options.clipTimestamps() == null) {
             vadOptions = vadOptions == null ? VadOptions.defaults() : vadOptions;
             speechChunks = SpeechTimestamps.getSpeechTimestamps(audio, vadOptions, vadModel());
-            audio = SpeechTimestamps.concat(SpeechTimestamps.collectChunks(audio, speechChunks).audioChunks());
+            List<float[]> speech = SpeechTimestamps.collectChunks(audio, speechChunks).audioChunks();
+            audio = speech.size() == 1 ? speech.getFirst() : SpeechTimestamps.concat(speech); // no copy of one group
             LOG.log(System.Logger.Level.DEBUG, "VAD filter removed {0} s of audio",
                     (double) (samples - audio.length) / featureExtractor.samplingRate());
         }

@@ -171,12 +171,23 @@ public final class SileroVadModel implements AutoCloseable {
      * @return {@code paddedAudio.length / 512} probabilities
      */
     public float[] speechProbabilities(float[] paddedAudio) {
-        if (paddedAudio.length == 0 || paddedAudio.length % WINDOW_SIZE != 0) {
+        return speechProbabilities(paddedAudio, paddedAudio.length);
+    }
+
+    /**
+     * {@link #speechProbabilities(float[])} of {@code audio} followed by zeros up to {@code length}
+     * samples, without making that padded copy (a whole file's worth of samples).
+     *
+     * @param length a non-zero multiple of 512, at least {@code audio.length}
+     */
+    public float[] speechProbabilities(float[] audio, int length) {
+        if (length == 0 || length % WINDOW_SIZE != 0 || length < audio.length) {
             // faster-whisper fails here too (an assertion, or an IndexError on an empty buffer).
             throw new IllegalArgumentException("VAD input length must be a non-zero multiple of " + WINDOW_SIZE
-                    + ", got " + paddedAudio.length);
+                    + (length < audio.length ? " and at least the " + audio.length + " samples given" : "")
+                    + ", got " + length);
         }
-        int windows = paddedAudio.length / WINDOW_SIZE;
+        int windows = length / WINDOW_SIZE;
         float[] probabilities = new float[windows];
         guard.enter();
         try {
@@ -184,7 +195,7 @@ public final class SileroVadModel implements AutoCloseable {
             float[] c = new float[STATE_SIZE];
             for (int first = 0; first < windows; first += BATCH_ROWS) {
                 int rows = Math.min(BATCH_ROWS, windows - first);
-                FloatBuffer input = batchInput(paddedAudio, first, rows, windows);
+                FloatBuffer input = batchInput(audio, first, rows, windows);
                 try (OnnxTensor inputTensor = OnnxTensor.createTensor(env, input, new long[] {rows, INPUT_WIDTH});
                      OnnxTensor hTensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(h), STATE_SHAPE);
                      OnnxTensor cTensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(c), STATE_SHAPE);
@@ -209,26 +220,36 @@ public final class SileroVadModel implements AutoCloseable {
         return probabilities;
     }
 
-    /** Rows {@code first .. first+rows-1} of the [-1, 576] model input, in a direct buffer ONNX Runtime can wrap. */
+    /**
+     * Rows {@code first .. first+rows-1} of the [-1, 576] model input, in a direct buffer ONNX Runtime
+     * can wrap; samples past the end of {@code audio} are the zeros of the padding.
+     */
     private static FloatBuffer batchInput(float[] audio, int first, int rows, int windows) {
         FloatBuffer input = ByteBuffer.allocateDirect(rows * INPUT_WIDTH * Float.BYTES)
                 .order(ByteOrder.nativeOrder()).asFloatBuffer();
         for (int row = first; row < first + rows; row++) {
             int start = row * WINDOW_SIZE;
             if (row == 0) {
-                input.put(new float[CONTEXT_SIZE]);
+                input.position(input.position() + CONTEXT_SIZE); // zeros: the first window has no context
             } else {
-                input.put(audio, start - CONTEXT_SIZE, CONTEXT_SIZE);
+                putPadded(input, audio, start - CONTEXT_SIZE, CONTEXT_SIZE);
             }
             if (row == windows - 1) {
                 // faster-whisper quirk: `context[-1] = 0` writes through a numpy view, zeroing the last 64 samples of the last window.
-                input.put(audio, start, WINDOW_SIZE - CONTEXT_SIZE);
-                input.put(new float[CONTEXT_SIZE]);
+                putPadded(input, audio, start, WINDOW_SIZE - CONTEXT_SIZE);
+                input.position(input.position() + CONTEXT_SIZE); // left as zeros
             } else {
-                input.put(audio, start, WINDOW_SIZE);
+                putPadded(input, audio, start, WINDOW_SIZE);
             }
         }
         return input.flip();
+    }
+
+    // audio[from, from + count), with zeros past its end (a direct buffer starts zeroed).
+    private static void putPadded(FloatBuffer input, float[] audio, int from, int count) {
+        int available = Math.max(0, Math.min(count, audio.length - from));
+        input.put(audio, from, available);
+        input.position(input.position() + count - available);
     }
 
     private static FloatBuffer floats(OrtSession.Result result, String name) {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.BiConsumer;
 
 /**
  * faster-whisper 1.2.1's {@code get_speech_timestamps} and {@code collect_chunks} (vad.py), reproduced
@@ -40,7 +41,7 @@ public final class SpeechTimestamps {
         Objects.requireNonNull(audio, "audio");
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(model, "model");
-        float[] probabilities = model.speechProbabilities(pad(audio));
+        float[] probabilities = model.speechProbabilities(audio, paddedLength(audio.length));
         return speechTimestampsFromProbabilities(probabilities, audio.length, options);
     }
 
@@ -48,8 +49,17 @@ public final class SpeechTimestamps {
      * The end-padding faster-whisper applies before running the model: {@code 512 - len % 512} zeros.
      */
     public static float[] pad(float[] audio) {
+        return Arrays.copyOf(audio, paddedLength(audio.length));
+    }
+
+    /** The length of {@link #pad(float[])}'s result, for {@link SileroVadModel#speechProbabilities(float[], int)}. */
+    public static int paddedLength(int samples) {
         // faster-whisper quirk: np.pad(audio, (0, 512 - len % 512)) adds a whole extra window when len is already a multiple of 512.
-        return Arrays.copyOf(audio, audio.length + (WINDOW - audio.length % WINDOW));
+        long length = (long) samples + (WINDOW - samples % WINDOW);
+        if (length > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(samples + " samples are too many for the VAD's padded input");
+        }
+        return (int) length;
     }
 
     /**
@@ -198,51 +208,78 @@ public final class SpeechTimestamps {
      * @param maxDuration seconds; {@link Double#POSITIVE_INFINITY} puts all speech into one group
      */
     public static CollectedChunks collectChunks(float[] audio, List<SpeechChunk> chunks, double maxDuration) {
-        Objects.requireNonNull(audio, "audio");
-        Objects.requireNonNull(chunks, "chunks");
-        if (chunks.isEmpty()) {
-            // faster-whisper quirk: no speech still yields one empty audio chunk with zero offset and duration.
-            return new CollectedChunks(List.of(new float[0]), List.of(new ChunkMetadata(0, 0, List.of())));
-        }
-
         List<float[]> audioChunks = new ArrayList<>();
         List<ChunkMetadata> metadata = new ArrayList<>();
+        collectChunks(audio, chunks, maxDuration, (chunkAudio, chunkMetadata) -> {
+            audioChunks.add(chunkAudio);
+            metadata.add(chunkMetadata);
+        });
+        return new CollectedChunks(audioChunks, metadata);
+    }
+
+    /**
+     * {@link #collectChunks(float[], List, double)} one group at a time: each group's audio is
+     * handed to {@code consumer} as soon as it is joined, so a caller that keeps only what it
+     * computes from it (the batched pipeline's features) never holds all the speech at once.
+     */
+    public static void collectChunks(float[] audio, List<SpeechChunk> chunks, double maxDuration,
+                                     BiConsumer<float[], ChunkMetadata> consumer) {
+        Objects.requireNonNull(audio, "audio");
+        Objects.requireNonNull(chunks, "chunks");
+        Objects.requireNonNull(consumer, "consumer");
+        if (chunks.isEmpty()) {
+            // faster-whisper quirk: no speech still yields one empty audio chunk with zero offset and duration.
+            consumer.accept(new float[0], new ChunkMetadata(0, 0, List.of()));
+            return;
+        }
+
         List<SpeechChunk> currentSegments = new ArrayList<>();
+        List<SpeechChunk> currentAudio = new ArrayList<>();
         long currentDuration = 0;
         long totalDuration = 0;
-        List<float[]> currentAudio = new ArrayList<>();
         double limit = maxDuration * SAMPLING_RATE;
 
         for (SpeechChunk chunk : chunks) {
             if (currentDuration + chunk.end() - chunk.start() > limit) {
                 // faster-whisper quirk: if the very first chunk exceeds max_duration, an empty leading group is emitted.
-                audioChunks.add(concat(currentAudio));
-                metadata.add(new ChunkMetadata((double) totalDuration / SAMPLING_RATE,
+                consumer.accept(join(audio, currentAudio), new ChunkMetadata((double) totalDuration / SAMPLING_RATE,
                         (double) currentDuration / SAMPLING_RATE, currentSegments));
                 totalDuration += currentDuration;
                 // faster-whisper quirk: the chunk that opens a new group is not added to that group's segments.
                 currentSegments = new ArrayList<>();
                 currentAudio = new ArrayList<>();
-                currentAudio.add(slice(audio, chunk.start(), chunk.end()));
+                currentAudio.add(chunk);
                 currentDuration = chunk.end() - chunk.start();
             } else {
                 currentSegments.add(chunk);
-                currentAudio.add(slice(audio, chunk.start(), chunk.end()));
+                currentAudio.add(chunk);
                 currentDuration += chunk.end() - chunk.start();
             }
         }
 
-        audioChunks.add(concat(currentAudio));
-        metadata.add(new ChunkMetadata((double) totalDuration / SAMPLING_RATE,
+        consumer.accept(join(audio, currentAudio), new ChunkMetadata((double) totalDuration / SAMPLING_RATE,
                 (double) currentDuration / SAMPLING_RATE, currentSegments));
-        return new CollectedChunks(audioChunks, metadata);
     }
 
-    /** numpy's {@code audio[start:end]}: negative indices count from the end, out-of-range ones clamp. */
-    private static float[] slice(float[] audio, int start, int end) {
-        int from = sliceIndex(start, audio.length);
-        int to = sliceIndex(end, audio.length);
-        return to > from ? Arrays.copyOfRange(audio, from, to) : new float[0];
+    /** numpy's {@code concatenate([audio[c.start:c.end] for c in pieces])}, copied once. */
+    private static float[] join(float[] audio, List<SpeechChunk> pieces) {
+        long total = 0;
+        for (SpeechChunk piece : pieces) {
+            total += sliceLength(audio, piece);
+        }
+        float[] out = new float[Math.toIntExact(total)];
+        int at = 0;
+        for (SpeechChunk piece : pieces) {
+            int length = sliceLength(audio, piece);
+            System.arraycopy(audio, sliceIndex(piece.start(), audio.length), out, at, length);
+            at += length;
+        }
+        return out;
+    }
+
+    /** The length of numpy's {@code audio[start:end]}: negative indices count from the end, out-of-range ones clamp. */
+    private static int sliceLength(float[] audio, SpeechChunk piece) {
+        return Math.max(0, sliceIndex(piece.end(), audio.length) - sliceIndex(piece.start(), audio.length));
     }
 
     private static int sliceIndex(int index, int length) {

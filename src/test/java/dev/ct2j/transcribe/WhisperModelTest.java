@@ -104,6 +104,52 @@ class WhisperModelTest {
     }
 
     /**
+     * The batched pipeline's chunks cut and featurised before the model is there, with a VAD model
+     * of the caller's (what the CLI does while the load runs), give the same transcription as the
+     * samples, field for field, with VAD and with clip timestamps.
+     */
+    @Test
+    void preparedChunksTranscribeExactlyAsTheSamples() {
+        var directory = WhisperModel.resolve(TestSupport.modelDir().toString(), dev.ct2j.models.HubOptions.defaults());
+        var extractor = WhisperModel.featureExtractorBeforeLoad(directory).orElseThrow();
+        float[] threeJfks = new float[jfk.length * 3]; // 33 s: more than one chunk
+        for (int i = 0; i < 3; i++) {
+            System.arraycopy(jfk, 0, threeJfks, i * jfk.length, jfk.length);
+        }
+        BatchedInferencePipeline pipeline = new BatchedInferencePipeline(model);
+        TranscriptionOptions vadOptions = BatchedInferencePipeline.defaultOptions().build();
+        TranscriptionOptions clipOptions = BatchedInferencePipeline.defaultOptions()
+                .clipTimestamps(List.of(0.0, 5.0, 6.0, 20.5)).build();
+        assertTrue(PreparedChunks.needsVad(vadOptions));
+        assertFalse(PreparedChunks.needsVad(clipOptions));
+        try (var vad = dev.ct2j.vad.SileroVadModel.loadDefault()) {
+            for (TranscriptionOptions options : List.of(vadOptions, clipOptions)) {
+                PreparedChunks prepared = PreparedChunks.compute(threeJfks, options, extractor,
+                        PreparedChunks.needsVad(options) ? vad : null);
+                assertEquals(threeJfks.length, prepared.samples());
+                List<Segment> fromSamples;
+                TranscriptionInfo samplesInfo;
+                try (Transcription t = pipeline.transcribe(threeJfks, options, 2)) {
+                    samplesInfo = t.info();
+                    fromSamples = t.toList();
+                }
+                try (Transcription t = pipeline.transcribe(prepared, 2)) {
+                    assertEquals(samplesInfo, t.info());
+                    assertEquals(fromSamples, t.toList());
+                }
+                assertTrue(fromSamples.size() >= 2, fromSamples.toString());
+            }
+        }
+        var noVad = assertThrows(IllegalArgumentException.class,
+                () -> PreparedChunks.compute(jfk, vadOptions, extractor, null));
+        assertTrue(noVad.getMessage().contains("vad_filter"), noVad.getMessage());
+        PreparedChunks otherMels = PreparedChunks.compute(jfk, BatchedInferencePipeline.defaultOptions().vadFilter(false)
+                .build(), new dev.ct2j.features.FeatureExtractor(128), null);
+        var mels = assertThrows(IllegalArgumentException.class, () -> pipeline.transcribe(otherMels, 1));
+        assertTrue(mels.getMessage().contains("nMels=128"), mels.getMessage());
+    }
+
+    /**
      * Transcription.close() from another thread stops the reader before its next native step:
      * once close() has returned, no encode of this transcription runs, and the reader gets an
      * IllegalStateException instead of the remaining windows.

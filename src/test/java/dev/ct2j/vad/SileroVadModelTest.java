@@ -90,6 +90,28 @@ class SileroVadModelTest {
         }
     }
 
+    /** The padding is virtual: the same probabilities as faster-whisper's padded copy, for every kind of length. */
+    @Test
+    void unpaddedAudioGivesThePaddedCopysProbabilities() {
+        try (SileroVadModel model = SileroVadModel.load(SileroVadParityTest.modelPath())) {
+            // a multiple of 512 (a whole extra window), a tail inside the zeroed last 64, one just before them,
+            // and more windows than one ONNX Runtime batch
+            for (int length : new int[] {1024, 512 * 3 + 10, 512 * 3 + 447, 512 * 3 + 449, 16000 * 330 + 123}) {
+                float[] audio = new float[length];
+                for (int i = 0; i < length; i++) {
+                    audio[i] = (float) (0.3 * Math.sin(i * 0.05) + 0.2 * Math.sin(i * 0.71));
+                }
+                float[] original = audio.clone();
+                assertArrayEquals(model.speechProbabilities(SpeechTimestamps.pad(audio)),
+                        model.speechProbabilities(audio, SpeechTimestamps.paddedLength(length)), "length " + length);
+                assertArrayEquals(original, audio, "the caller's samples must not be modified");
+            }
+            IllegalArgumentException shorter = assertThrows(IllegalArgumentException.class,
+                    () -> model.speechProbabilities(new float[1024], 512));
+            assertTrue(shorter.getMessage().contains("at least the 1024 samples"), shorter.getMessage());
+        }
+    }
+
     @Test
     void alignedAudioGetsAWholeExtraWindowOfPadding() {
         assertEquals(1024, SpeechTimestamps.pad(new float[512]).length);

@@ -17,10 +17,12 @@ import dev.ct2j.transcribe.BatchedInferencePipeline;
 import dev.ct2j.transcribe.FasterWhisperKwargs;
 import dev.ct2j.transcribe.InputLimits;
 import dev.ct2j.transcribe.PreparedAudio;
+import dev.ct2j.transcribe.PreparedChunks;
 import dev.ct2j.transcribe.Segment;
 import dev.ct2j.transcribe.Transcription;
 import dev.ct2j.transcribe.TranscriptionOptions;
 import dev.ct2j.transcribe.WhisperModel;
+import dev.ct2j.vad.SileroVadModel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -328,9 +330,12 @@ final class Transcribe implements Callable<Integer> {
         // The model's directory, as soon as the load thread has found it: its preprocessor_config.json
         // gives the feature extractor, so the first input's features need not wait for the load.
         CompletableFuture<ModelDirectory> found = new CompletableFuture<>();
-        // The sequential pipeline without VAD starts from the features (PreparedAudio).
+        // While the model loads, the sequential pipeline without VAD computes the features
+        // (PreparedAudio), and the batched one runs VAD and computes each chunk's features
+        // (PreparedChunks) with a Silero model of its own, which the model then never loads.
         boolean prepares = !isBatched && !(options.vadFilter() && options.clipTimestamps() == null);
         WhisperModel model = null;
+        SileroVadModel vad = null;
         try {
             BatchedInferencePipeline pipeline = null;
             for (Input input : files) {
@@ -350,21 +355,31 @@ final class Transcribe implements Callable<Integer> {
                     continue;
                 }
                 PreparedAudio prepared = null;
-                if (prepares) {
+                PreparedChunks chunks = null;
+                if (prepares || isBatched) {
                     FeatureExtractor extractor = model != null ? model.featureExtractor()
                             : found.thenApply(WhisperModel::featureExtractorBeforeLoad)
                                     .exceptionally(failure -> Optional.empty()).join().orElse(null);
                     if (extractor != null) {
                         try {
-                            prepared = PreparedAudio.compute(samples, extractor, options.chunkLength());
+                            if (isBatched) {
+                                if (vad == null && PreparedChunks.needsVad(options)) {
+                                    vad = SileroVadModel.loadDefault();
+                                }
+                                chunks = PreparedChunks.compute(samples, options, extractor, vad);
+                            } else {
+                                prepared = PreparedAudio.compute(samples, extractor, options.chunkLength());
+                            }
                         } catch (RuntimeException e) {
-                            if (!Main.isBadInput(e)) {
+                            if (!Main.isBadInput(e) || isGlobal(e)) {
                                 throw e;
                             }
                             fail(failures, new Failure(input.name(), Main.oneLine(e), true));
                             continue;
                         }
+                        int count = samples.length;
                         samples = null; // only the features are needed from here on
+                        releaseSamples(count);
                     }
                 }
                 if (model == null) {
@@ -372,8 +387,8 @@ final class Transcribe implements Callable<Integer> {
                     pipeline = isBatched ? new BatchedInferencePipeline(model) : null;
                 }
                 try {
-                    transcript = transcribe(model, pipeline, effectiveBatch, samples, prepared, options, input,
-                            bars, streaming ? out : null, segmentsTo);
+                    transcript = transcribe(model, pipeline, effectiveBatch, samples, prepared, chunks, options,
+                            input, bars, streaming ? out : null, segmentsTo);
                 } catch (RuntimeException e) {
                     if (!Main.isBadInput(e) || isGlobal(e)) {
                         throw e;
@@ -401,6 +416,9 @@ final class Transcribe implements Callable<Integer> {
                 done++;
             }
         } finally {
+            if (vad != null) {
+                vad.close();
+            }
             if (model != null) {
                 model.close();
             } else if (loading != null) {
@@ -459,15 +477,31 @@ final class Transcribe implements Callable<Integer> {
         }
     }
 
+    // A long input's samples (38 MB per 10 minutes) are allocated straight into the old generation,
+    // which the serial collector reclaims only in a full collection: without one, the old generation
+    // keeps growing over them for the whole transcription, while numpy frees its copy as soon as
+    // faster-whisper drops it. One full collection (14-28 ms) once they are dropped: an hour, batched,
+    // peaked at 1826 MB against 1998 without it (benchmarks/RESULTS.md). -Dct2j.releaseSamples=false
+    // turns it off.
+    private static final int RELEASE_SAMPLES_FROM = 16000 * 120;
+
+    private static void releaseSamples(int samples) {
+        if (samples >= RELEASE_SAMPLES_FROM && Boolean.parseBoolean(System.getProperty("ct2j.releaseSamples", "true"))) {
+            System.gc();
+        }
+    }
+
     private static boolean isGlobal(RuntimeException e) {
         return e instanceof dev.ct2j.engine.EngineException || e instanceof dev.ct2j.models.ModelDownloadException
                 || e instanceof dev.ct2j.natives.NativeLibraryException;
     }
 
     private Transcript transcribe(WhisperModel model, BatchedInferencePipeline pipeline, int batch, float[] samples,
-                                  PreparedAudio prepared, TranscriptionOptions options, Input input, boolean bars,
-                                  PrintWriter jsonl, PrintStream segmentsTo) throws IOException {
-        try (Transcription result = pipeline != null ? pipeline.transcribe(samples, options, batch)
+                                  PreparedAudio prepared, PreparedChunks chunks, TranscriptionOptions options,
+                                  Input input, boolean bars, PrintWriter jsonl, PrintStream segmentsTo)
+            throws IOException {
+        try (Transcription result = chunks != null ? pipeline.transcribe(chunks, batch)
+                : pipeline != null ? pipeline.transcribe(samples, options, batch)
                 : prepared != null ? model.transcribe(prepared, options) : model.transcribe(samples, options)) {
             if (verbose) {
                 segmentsTo.printf(Locale.ROOT, "Detected language '%s' with probability %f%n",

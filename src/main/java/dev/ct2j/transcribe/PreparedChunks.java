@@ -1,0 +1,200 @@
+package dev.ct2j.transcribe;
+
+import dev.ct2j.features.FeatureExtractor;
+import dev.ct2j.features.MelSpectrogram;
+import dev.ct2j.vad.ChunkMetadata;
+import dev.ct2j.vad.SileroVadModel;
+import dev.ct2j.vad.SpeechChunk;
+import dev.ct2j.vad.SpeechTimestamps;
+import dev.ct2j.vad.VadOptions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The batched pipeline's audio work, done before the model is there: the speech chunks (from VAD
+ * or the clip timestamps) and their log-mel features. Computed while the model loads (with
+ * {@link WhisperModel#featureExtractorBeforeLoad} and a {@link SileroVadModel} of the caller's) and
+ * passed to {@link BatchedInferencePipeline#transcribe(PreparedChunks, int)}, it gives the same
+ * result as transcribing the samples, which can be dropped once it is made.
+ */
+public final class PreparedChunks {
+    private static final System.Logger LOG = System.getLogger("dev.ct2j");
+
+    private final FeatureExtractor extractor;
+    private final TranscriptionOptions options;
+    private final int samples;
+    private final List<SpeechChunk> clipTimestamps;
+    private final boolean clipTimestampsProvided;
+    private final VadOptions vadParameters;
+    private final List<MelSpectrogram> features;
+    private final List<ChunkMetadata> chunksMetadata;
+
+    private PreparedChunks(FeatureExtractor extractor, TranscriptionOptions options, int samples,
+                           List<SpeechChunk> clipTimestamps, boolean clipTimestampsProvided, VadOptions vadParameters,
+                           List<MelSpectrogram> features, List<ChunkMetadata> chunksMetadata) {
+        this.extractor = extractor;
+        this.options = options;
+        this.samples = samples;
+        this.clipTimestamps = clipTimestamps;
+        this.clipTimestampsProvided = clipTimestampsProvided;
+        this.vadParameters = vadParameters;
+        this.features = features;
+        this.chunksMetadata = chunksMetadata;
+    }
+
+    /** Whether {@link #compute} needs a VAD model for these options: the filter on, no clip timestamps. */
+    public static boolean needsVad(TranscriptionOptions options) {
+        return options.vadFilter() && !hasClipTimestamps(options);
+    }
+
+    /**
+     * Cuts 16 kHz mono samples into the batched pipeline's chunks and computes their features, as
+     * {@link BatchedInferencePipeline#transcribe(float[], TranscriptionOptions, int)} would.
+     *
+     * @param options the transcription's options (see that method); the transcription uses them
+     * @param vad     runs the VAD filter; may be null when {@link #needsVad} says it is not needed
+     */
+    public static PreparedChunks compute(float[] audio, TranscriptionOptions options, FeatureExtractor extractor,
+                                         SileroVadModel vad) {
+        if (audio == null || options == null || extractor == null) {
+            throw new IllegalArgumentException("audio, options and feature extractor must not be null");
+        }
+        if (options.initialPromptTokens() != null) {
+            throw new IllegalArgumentException("the batched pipeline takes initial_prompt as text only");
+        }
+        if (vad == null && needsVad(options)) {
+            throw new IllegalArgumentException("vad_filter needs a Silero VAD model to prepare the chunks");
+        }
+        int samplingRate = extractor.samplingRate();
+        double duration = (double) audio.length / samplingRate;
+        int chunkLength = options.chunkLength() != null ? options.chunkLength() : extractor.chunkLength();
+
+        // Each chunk's features are computed as soon as its audio is cut out, and the chunk's audio
+        // dropped: faster-whisper holds every chunk's audio and then every chunk's features.
+        List<MelSpectrogram> features = new ArrayList<>();
+        List<ChunkMetadata> chunksMetadata = new ArrayList<>();
+        List<SpeechChunk> clipTimestamps;
+        VadOptions vadParameters = options.vadParameters();
+        boolean clipTimestampsProvided = hasClipTimestamps(options);
+        if (!clipTimestampsProvided) {
+            if (options.vadFilter()) {
+                vadParameters = vadParameters == null
+                        ? VadOptions.builder().maxSpeechDurationS(chunkLength).minSilenceDurationMs(160).build()
+                        : vadParameters.toBuilder().maxSpeechDurationS(chunkLength).build();
+                clipTimestamps = SpeechTimestamps.getSpeechTimestamps(audio, vadParameters, vad);
+            } else if (duration < chunkLength) {
+                clipTimestamps = List.of(new SpeechChunk(0, audio.length));
+            } else {
+                throw new IllegalArgumentException(
+                        "No clip timestamps found. Set 'vad_filter' to True or provide 'clip_timestamps'.");
+            }
+            boolean anySpeech = speechSamples(clipTimestamps) != 0;
+            SpeechTimestamps.collectChunks(audio, clipTimestamps, chunkLength, (chunk, metadata) -> {
+                chunksMetadata.add(metadata);
+                if (anySpeech) {
+                    features.add(chunkFeatures(extractor, chunk));
+                }
+            });
+        } else {
+            List<Double> bounds = options.clipTimestamps();
+            if (bounds.size() % 2 != 0) {
+                throw new IllegalArgumentException("batched clip_timestamps are (start, end) pairs; got "
+                        + bounds.size() + " values");
+            }
+            clipTimestamps = new ArrayList<>();
+            for (int i = 0; i < bounds.size(); i += 2) {
+                clipTimestamps.add(new SpeechChunk(sampleIndex(bounds.get(i), samplingRate),
+                        sampleIndex(bounds.get(i + 1), samplingRate)));
+            }
+            boolean anySpeech = speechSamples(clipTimestamps) != 0;
+            for (int i = 0; i < clipTimestamps.size(); i++) {
+                SpeechChunk clip = clipTimestamps.get(i);
+                double clipDuration = (double) (clip.end() - clip.start()) / samplingRate;
+                if (clipDuration > 30) {
+                    LOG.log(System.Logger.Level.WARNING, "Segment {0} is longer than 30 seconds, only the first"
+                            + " 30 seconds will be transcribed", i);
+                }
+                chunksMetadata.add(new ChunkMetadata((double) clip.start() / samplingRate, clipDuration, List.of(clip)));
+                if (anySpeech) {
+                    features.add(chunkFeatures(extractor, pySlice(audio, clip.start(), clip.end())));
+                }
+            }
+        }
+        return new PreparedChunks(extractor, options, audio.length, List.copyOf(clipTimestamps),
+                clipTimestampsProvided, vadParameters, features, chunksMetadata);
+    }
+
+    private static boolean hasClipTimestamps(TranscriptionOptions options) {
+        return options.clipTimestamps() != null && !options.clipTimestamps().isEmpty();
+    }
+
+    private static MelSpectrogram chunkFeatures(FeatureExtractor extractor, float[] chunk) {
+        MelSpectrogram mel = extractor.compute(chunk);
+        return mel.slice(0, mel.frames() - 1); // faster-whisper drops the last frame
+    }
+
+    private static long speechSamples(List<SpeechChunk> clips) {
+        long samples = 0;
+        for (SpeechChunk c : clips) {
+            samples += c.end() - c.start();
+        }
+        return samples;
+    }
+
+    // int(seconds * sampling_rate), which must index a Java array.
+    private static int sampleIndex(double seconds, int samplingRate) {
+        double index = seconds * samplingRate;
+        if (!(index <= Integer.MAX_VALUE)) {
+            throw new IllegalArgumentException("clip_timestamps value " + seconds + " is out of range: at most "
+                    + (double) Integer.MAX_VALUE / samplingRate + " s");
+        }
+        return (int) index;
+    }
+
+    private static float[] pySlice(float[] audio, int start, int end) {
+        int from = Math.max(0, Math.min(start < 0 ? audio.length + start : start, audio.length));
+        int to = Math.max(from, Math.min(end < 0 ? audio.length + end : end, audio.length));
+        return Arrays.copyOfRange(audio, from, to);
+    }
+
+    /** The options the chunks were cut for; the transcription runs with them. */
+    public TranscriptionOptions options() {
+        return options;
+    }
+
+    /** The number of samples the chunks were cut from. */
+    public int samples() {
+        return samples;
+    }
+
+    FeatureExtractor extractor() {
+        return extractor;
+    }
+
+    List<SpeechChunk> clipTimestamps() {
+        return clipTimestamps;
+    }
+
+    boolean clipTimestampsProvided() {
+        return clipTimestampsProvided;
+    }
+
+    /** The VAD parameters used, with max_speech_duration_s set to the chunk length; the options' own otherwise. */
+    VadOptions vadParameters() {
+        return vadParameters;
+    }
+
+    List<MelSpectrogram> features() {
+        return features;
+    }
+
+    List<ChunkMetadata> chunksMetadata() {
+        return chunksMetadata;
+    }
+
+    /** Seconds of audio in the chunks. */
+    double durationAfterVad() {
+        return (double) speechSamples(clipTimestamps) / extractor.samplingRate();
+    }
+}
