@@ -8,7 +8,6 @@ import dev.ct2j.vad.SpeechChunk;
 import dev.ct2j.vad.SpeechTimestamps;
 import dev.ct2j.vad.VadOptions;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -117,7 +116,8 @@ public final class PreparedChunks {
                 }
                 chunksMetadata.add(new ChunkMetadata((double) clip.start() / samplingRate, clipDuration, List.of(clip)));
                 if (anySpeech) {
-                    features.add(chunkFeatures(extractor, pySlice(audio, clip.start(), clip.end())));
+                    // audio[start:end], with numpy's rules for negative and out-of-range bounds
+                    features.add(chunkFeatures(extractor, SpeechTimestamps.joinSpeech(audio, List.of(clip))));
                 }
             }
         }
@@ -150,12 +150,6 @@ public final class PreparedChunks {
                     + (double) Integer.MAX_VALUE / samplingRate + " s");
         }
         return (int) index;
-    }
-
-    private static float[] pySlice(float[] audio, int start, int end) {
-        int from = Math.max(0, Math.min(start < 0 ? audio.length + start : start, audio.length));
-        int to = Math.max(from, Math.min(end < 0 ? audio.length + end : end, audio.length));
-        return Arrays.copyOfRange(audio, from, to);
     }
 
     /** The options the chunks were cut for; the transcription runs with them. */

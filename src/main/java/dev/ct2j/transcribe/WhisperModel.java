@@ -302,8 +302,7 @@ public final class WhisperModel implements AutoCloseable {
         if (options.vadFilter() && options.clipTimestamps() == null) {
             vadOptions = vadOptions == null ? VadOptions.defaults() : vadOptions;
             speechChunks = SpeechTimestamps.getSpeechTimestamps(audio, vadOptions, vadModel());
-            List<float[]> speech = SpeechTimestamps.collectChunks(audio, speechChunks).audioChunks();
-            audio = speech.size() == 1 ? speech.getFirst() : SpeechTimestamps.concat(speech); // no copy of one group
+            audio = SpeechTimestamps.joinSpeech(audio, speechChunks);
             LOG.log(System.Logger.Level.DEBUG, "VAD filter removed {0} s of audio",
                     (double) (samples - audio.length) / featureExtractor.samplingRate());
         }
@@ -404,7 +403,7 @@ public final class WhisperModel implements AutoCloseable {
         if (vadFilter) {
             List<SpeechChunk> chunks = SpeechTimestamps.getSpeechTimestamps(audio,
                     vadParameters == null ? VadOptions.defaults() : vadParameters, vadModel());
-            audio = SpeechTimestamps.concat(SpeechTimestamps.collectChunks(audio, chunks).audioChunks());
+            audio = SpeechTimestamps.joinSpeech(audio, chunks);
         }
         if (languageDetectionSegments < 1) {
             throw new IllegalArgumentException("language_detection_segments must be >= 1, got "

@@ -261,6 +261,16 @@ public final class SpeechTimestamps {
                 (double) currentDuration / SAMPLING_RATE, currentSegments));
     }
 
+    /**
+     * All the speech, joined: faster-whisper's {@code np.concatenate(collect_chunks(audio, chunks)[0])}
+     * with the default {@code max_duration=inf}, which makes a single group. Copied once.
+     */
+    public static float[] joinSpeech(float[] audio, List<SpeechChunk> chunks) {
+        Objects.requireNonNull(audio, "audio");
+        Objects.requireNonNull(chunks, "chunks");
+        return join(audio, chunks);
+    }
+
     /** numpy's {@code concatenate([audio[c.start:c.end] for c in pieces])}, copied once. */
     private static float[] join(float[] audio, List<SpeechChunk> pieces) {
         long total = 0;
@@ -287,20 +297,5 @@ public final class SpeechTimestamps {
             return Math.max(0, index + length);
         }
         return Math.min(index, length);
-    }
-
-    /** The chunks joined end to end (numpy's concatenate). */
-    public static float[] concat(List<float[]> parts) {
-        int total = 0;
-        for (float[] part : parts) {
-            total += part.length;
-        }
-        float[] out = new float[total];
-        int at = 0;
-        for (float[] part : parts) {
-            System.arraycopy(part, 0, out, at, part.length);
-            at += part.length;
-        }
-        return out;
     }
 }

@@ -44,6 +44,23 @@ class SpeechTimestampsTest {
         assertEquals(List.of(new ChunkMetadata(0, 0, List.of())), collected.metadata());
     }
 
+    /** joinSpeech is collect_chunks' single group with max_duration=inf, numpy slice rules included. */
+    @Test
+    void joinSpeechIsTheOneGroupOfCollectChunks() {
+        float[] audio = new float[100];
+        for (int i = 0; i < audio.length; i++) {
+            audio[i] = i;
+        }
+        List<SpeechChunk> chunks = List.of(new SpeechChunk(0, 50), new SpeechChunk(60, 70), new SpeechChunk(95, 130),
+                new SpeechChunk(-10, -5));
+        CollectedChunks collected = SpeechTimestamps.collectChunks(audio, chunks);
+        assertEquals(1, collected.audioChunks().size());
+        float[] joined = SpeechTimestamps.joinSpeech(audio, chunks);
+        assertArrayEquals(collected.audioChunks().getFirst(), joined);
+        assertEquals(50 + 10 + 5 + 5, joined.length);
+        assertEquals(0, SpeechTimestamps.joinSpeech(audio, List.of()).length);
+    }
+
     @Test
     void collectChunksLeavesTheChunkThatOpensAGroupOutOfItsSegments() {
         float[] audio = new float[100];
