@@ -18,8 +18,11 @@
 // middle of one (oneDNN builds its small-N SGEMM kernels at the first decoding step of the first
 // generate, seen with gdb on __cxa_atexit). Hence the handler is registered again:
 //  - after completed calls (every one of the first kEveryCall, then at most once per kInterval);
-//  - by a keeper thread, every kBusyPeriod while calls are in flight, so that a static built in
-//    the middle of a call is pre-empted within that period (Runtime.halt runs no JVM hook);
+//  - by a keeper thread while calls are in flight, so that a static built in the middle of a
+//    call is pre-empted within one period (Runtime.halt runs no JVM hook): every kWarmPeriod for
+//    the first kWarmRegistrations (the first seconds of busy time, when the lazy statics are
+//    built; with 250 ms alone, ct2j_native_test's exit() 100 ms into its first generate crashed
+//    once in three CI runs), then every kBusyPeriod;
 // both up to kMaxRegistrations in all, since glibc never frees an entry (32 bytes each);
 //  - after ct2j_shutdown_begin (the JVM's shutdown hook, before exit()): at once, then every
 //    kExitingPeriod while calls are in flight, for at most kExitingFor, whatever the cap.
@@ -49,6 +52,8 @@ using Clock = std::chrono::steady_clock;
 constexpr int64_t kEveryCall = 1024;
 constexpr auto kInterval = std::chrono::seconds(1);
 constexpr auto kBusyPeriod = std::chrono::milliseconds(250);
+constexpr auto kWarmPeriod = std::chrono::milliseconds(2);
+constexpr int64_t kWarmRegistrations = 4096; // 8 s of busy time at kWarmPeriod, 128 KiB
 constexpr int64_t kMaxRegistrations = 131072; // 4 MiB of glibc's list at most
 constexpr auto kExitingPeriod = std::chrono::milliseconds(1);
 constexpr auto kExitingFor = std::chrono::seconds(60);
@@ -113,6 +118,7 @@ void keeper() {
     State &s = state();
     std::unique_lock<std::mutex> lock(s.keeper_mutex);
     Clock::time_point exiting_until{};
+    int64_t warm_left = kWarmRegistrations;
     for (;;) {
         s.busy.wait(lock, [&] { return s.in_flight.load() > 0; });
         if (s.exiting) {
@@ -125,11 +131,14 @@ void keeper() {
             lock.lock();
             s.busy.wait_for(lock, kExitingPeriod);
         } else {
-            s.busy.wait_for(lock, kBusyPeriod, [&] { return s.exiting; });
+            const auto period = warm_left > 0 ? kWarmPeriod : kBusyPeriod;
+            s.busy.wait_for(lock, period, [&] { return s.exiting; });
             if (!s.exiting && s.in_flight.load() > 0 && s.registrations.load() < kMaxRegistrations) {
                 lock.unlock();
                 register_handler();
                 lock.lock();
+                if (warm_left > 0)
+                    --warm_left;
             }
         }
     }

@@ -139,7 +139,10 @@ public abstract sealed class TextModel extends NativeResource permits Translator
         return call(this::nativeIsLoaded);
     }
 
-    /** Calls running or queued in CTranslate2's pool. */
+    /**
+     * Calls running or queued in CTranslate2's pool. CTranslate2 counts a call out when it frees the
+     * call's job, just after the result is delivered: right after a call returns, it may still be counted.
+     */
     public int activeBatches() {
         return call(this::nativeActiveBatches);
     }

@@ -1,6 +1,7 @@
 package dev.ct2j.transcribe;
 
 import dev.ct2j.audio.AudioDecoder;
+import dev.ct2j.audio.NativeAudio;
 import dev.ct2j.engine.EncoderOutput;
 import dev.ct2j.engine.GenerationOptions;
 import dev.ct2j.engine.GenerationResult;
@@ -51,7 +52,15 @@ public final class BatchedInferencePipeline {
     }
 
     public Transcription transcribe(Path audioFile, TranscriptionOptions options, int batchSize) {
-        return transcribe(AudioDecoder.decode(audioFile, model.featureExtractor().samplingRate()), options, batchSize);
+        if (options == null) {
+            throw new IllegalArgumentException("audio and options must not be null");
+        }
+        checkBatchSize(batchSize);
+        // The samples are only read to cut the chunks: they stay where they were decoded and are freed here.
+        try (NativeAudio audio = AudioDecoder.decodeNative(audioFile, model.featureExtractor().samplingRate())) {
+            return transcribe(PreparedChunks.compute(audio.samples(), options, model.featureExtractor(),
+                    PreparedChunks.needsVad(options) ? model.vadModel() : null), batchSize);
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.ct2j.transcribe;
 
+import dev.ct2j.audio.NativeAudio;
 import dev.ct2j.features.FeatureExtractor;
 import dev.ct2j.features.MelSpectrogram;
 import dev.ct2j.vad.ChunkMetadata;
@@ -7,6 +8,7 @@ import dev.ct2j.vad.SileroVadModel;
 import dev.ct2j.vad.SpeechChunk;
 import dev.ct2j.vad.SpeechTimestamps;
 import dev.ct2j.vad.VadOptions;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -56,6 +58,19 @@ public final class PreparedChunks {
      */
     public static PreparedChunks compute(float[] audio, TranscriptionOptions options, FeatureExtractor extractor,
                                          SileroVadModel vad) {
+        if (audio == null) {
+            throw new IllegalArgumentException("audio, options and feature extractor must not be null");
+        }
+        return compute(MemorySegment.ofArray(audio), options, extractor, vad);
+    }
+
+    /**
+     * {@link #compute(float[], TranscriptionOptions, FeatureExtractor, SileroVadModel)} of samples in a
+     * memory segment (float32, native byte order), such as {@link NativeAudio#samples()}: the samples
+     * are only read, so they can stay off the Java heap and be freed once this returns.
+     */
+    public static PreparedChunks compute(MemorySegment audio, TranscriptionOptions options, FeatureExtractor extractor,
+                                         SileroVadModel vad) {
         if (audio == null || options == null || extractor == null) {
             throw new IllegalArgumentException("audio, options and feature extractor must not be null");
         }
@@ -66,7 +81,8 @@ public final class PreparedChunks {
             throw new IllegalArgumentException("vad_filter needs a Silero VAD model to prepare the chunks");
         }
         int samplingRate = extractor.samplingRate();
-        double duration = (double) audio.length / samplingRate;
+        int samples = SpeechTimestamps.samplesIn(audio);
+        double duration = (double) samples / samplingRate;
         int chunkLength = options.chunkLength() != null ? options.chunkLength() : extractor.chunkLength();
 
         // Each chunk's features are computed as soon as its audio is cut out, and the chunk's audio
@@ -83,7 +99,7 @@ public final class PreparedChunks {
                         : vadParameters.toBuilder().maxSpeechDurationS(chunkLength).build();
                 clipTimestamps = SpeechTimestamps.getSpeechTimestamps(audio, vadParameters, vad);
             } else if (duration < chunkLength) {
-                clipTimestamps = List.of(new SpeechChunk(0, audio.length));
+                clipTimestamps = List.of(new SpeechChunk(0, samples));
             } else {
                 throw new IllegalArgumentException(
                         "No clip timestamps found. Set 'vad_filter' to True or provide 'clip_timestamps'.");
@@ -121,7 +137,7 @@ public final class PreparedChunks {
                 }
             }
         }
-        return new PreparedChunks(extractor, options, audio.length, List.copyOf(clipTimestamps),
+        return new PreparedChunks(extractor, options, samples, List.copyOf(clipTimestamps),
                 clipTimestampsProvided, vadParameters, features, chunksMetadata);
     }
 

@@ -3,6 +3,8 @@ package dev.ct2j.vad;
 import dev.ct2j.lifetime.CallGuard;
 import dev.ct2j.models.ModelStore;
 import dev.ct2j.natives.OnnxRuntimeNatives;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -181,10 +183,19 @@ public final class SileroVadModel implements AutoCloseable {
      * @param length a non-zero multiple of 512, at least {@code audio.length}
      */
     public float[] speechProbabilities(float[] audio, int length) {
-        if (length == 0 || length % WINDOW_SIZE != 0 || length < audio.length) {
+        return speechProbabilities(MemorySegment.ofArray(audio), length);
+    }
+
+    /**
+     * {@link #speechProbabilities(float[], int)} of samples in a memory segment (float32, native
+     * byte order), e.g. {@link dev.ct2j.audio.NativeAudio#samples()}.
+     */
+    public float[] speechProbabilities(MemorySegment audio, int length) {
+        int samples = SpeechTimestamps.samplesIn(audio);
+        if (length == 0 || length % WINDOW_SIZE != 0 || length < samples) {
             // faster-whisper fails here too (an assertion, or an IndexError on an empty buffer).
             throw new IllegalArgumentException("VAD input length must be a non-zero multiple of " + WINDOW_SIZE
-                    + (length < audio.length ? " and at least the " + audio.length + " samples given" : "")
+                    + (length < samples ? " and at least the " + samples + " samples given" : "")
                     + ", got " + length);
         }
         int windows = length / WINDOW_SIZE;
@@ -224,32 +235,34 @@ public final class SileroVadModel implements AutoCloseable {
      * Rows {@code first .. first+rows-1} of the [-1, 576] model input, in a direct buffer ONNX Runtime
      * can wrap; samples past the end of {@code audio} are the zeros of the padding.
      */
-    private static FloatBuffer batchInput(float[] audio, int first, int rows, int windows) {
-        FloatBuffer input = ByteBuffer.allocateDirect(rows * INPUT_WIDTH * Float.BYTES)
-                .order(ByteOrder.nativeOrder()).asFloatBuffer();
+    private static FloatBuffer batchInput(MemorySegment audio, int first, int rows, int windows) {
+        ByteBuffer bytes = ByteBuffer.allocateDirect(rows * INPUT_WIDTH * Float.BYTES).order(ByteOrder.nativeOrder());
+        MemorySegment input = MemorySegment.ofBuffer(bytes);
+        long at = 0; // floats written, zeros skipped included
         for (int row = first; row < first + rows; row++) {
-            int start = row * WINDOW_SIZE;
+            long start = (long) row * WINDOW_SIZE;
             if (row == 0) {
-                input.position(input.position() + CONTEXT_SIZE); // zeros: the first window has no context
+                at += CONTEXT_SIZE; // zeros: the first window has no context
             } else {
-                putPadded(input, audio, start - CONTEXT_SIZE, CONTEXT_SIZE);
+                at = putPadded(input, at, audio, start - CONTEXT_SIZE, CONTEXT_SIZE);
             }
             if (row == windows - 1) {
                 // faster-whisper quirk: `context[-1] = 0` writes through a numpy view, zeroing the last 64 samples of the last window.
-                putPadded(input, audio, start, WINDOW_SIZE - CONTEXT_SIZE);
-                input.position(input.position() + CONTEXT_SIZE); // left as zeros
+                at = putPadded(input, at, audio, start, WINDOW_SIZE - CONTEXT_SIZE);
+                at += CONTEXT_SIZE; // left as zeros
             } else {
-                putPadded(input, audio, start, WINDOW_SIZE);
+                at = putPadded(input, at, audio, start, WINDOW_SIZE);
             }
         }
-        return input.flip();
+        return bytes.asFloatBuffer();
     }
 
-    // audio[from, from + count), with zeros past its end (a direct buffer starts zeroed).
-    private static void putPadded(FloatBuffer input, float[] audio, int from, int count) {
-        int available = Math.max(0, Math.min(count, audio.length - from));
-        input.put(audio, from, available);
-        input.position(input.position() + count - available);
+    // audio[from, from + count) at input[at], with zeros past its end (a direct buffer starts zeroed).
+    private static long putPadded(MemorySegment input, long at, MemorySegment audio, long from, int count) {
+        long available = Math.max(0, Math.min(count, audio.byteSize() / Float.BYTES - from));
+        MemorySegment.copy(audio, ValueLayout.JAVA_FLOAT, from * Float.BYTES, input, ValueLayout.JAVA_FLOAT,
+                at * Float.BYTES, available);
+        return at + count;
     }
 
     private static FloatBuffer floats(OrtSession.Result result, String name) {

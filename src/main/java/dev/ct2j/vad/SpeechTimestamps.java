@@ -1,6 +1,8 @@
 package dev.ct2j.vad;
 
 import dev.ct2j.trace.PhaseTrace;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -28,6 +30,11 @@ public final class SpeechTimestamps {
      * @return speech chunks in samples, ordered, padded by {@code speechPadMs}
      */
     public static List<SpeechChunk> getSpeechTimestamps(float[] audio, VadOptions options, SileroVadModel model) {
+        return getSpeechTimestamps(MemorySegment.ofArray(Objects.requireNonNull(audio, "audio")), options, model);
+    }
+
+    /** {@link #getSpeechTimestamps(float[], VadOptions, SileroVadModel)} of samples in a memory segment. */
+    public static List<SpeechChunk> getSpeechTimestamps(MemorySegment audio, VadOptions options, SileroVadModel model) {
         long start = PhaseTrace.start();
         try {
             return getSpeechTimestampsUntraced(audio, options, model);
@@ -36,13 +43,24 @@ public final class SpeechTimestamps {
         }
     }
 
-    private static List<SpeechChunk> getSpeechTimestampsUntraced(float[] audio, VadOptions options,
+    private static List<SpeechChunk> getSpeechTimestampsUntraced(MemorySegment audio, VadOptions options,
                                                                  SileroVadModel model) {
         Objects.requireNonNull(audio, "audio");
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(model, "model");
-        float[] probabilities = model.speechProbabilities(audio, paddedLength(audio.length));
-        return speechTimestampsFromProbabilities(probabilities, audio.length, options);
+        int samples = samplesIn(audio);
+        float[] probabilities = model.speechProbabilities(audio, paddedLength(samples));
+        return speechTimestampsFromProbabilities(probabilities, samples, options);
+    }
+
+    /** The number of float32 samples in a segment, which Java's int indices must reach. */
+    public static int samplesIn(MemorySegment audio) {
+        long bytes = audio.byteSize();
+        if (bytes % Float.BYTES != 0 || bytes / Float.BYTES > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("audio of " + bytes + " bytes is not a whole number of float32 samples"
+                    + " below 2^31");
+        }
+        return (int) (bytes / Float.BYTES);
     }
 
     /**
@@ -224,6 +242,12 @@ public final class SpeechTimestamps {
      */
     public static void collectChunks(float[] audio, List<SpeechChunk> chunks, double maxDuration,
                                      BiConsumer<float[], ChunkMetadata> consumer) {
+        collectChunks(MemorySegment.ofArray(Objects.requireNonNull(audio, "audio")), chunks, maxDuration, consumer);
+    }
+
+    /** {@link #collectChunks(float[], List, double, BiConsumer)} of samples in a memory segment. */
+    public static void collectChunks(MemorySegment audio, List<SpeechChunk> chunks, double maxDuration,
+                                     BiConsumer<float[], ChunkMetadata> consumer) {
         Objects.requireNonNull(audio, "audio");
         Objects.requireNonNull(chunks, "chunks");
         Objects.requireNonNull(consumer, "consumer");
@@ -266,30 +290,37 @@ public final class SpeechTimestamps {
      * with the default {@code max_duration=inf}, which makes a single group. Copied once.
      */
     public static float[] joinSpeech(float[] audio, List<SpeechChunk> chunks) {
+        return joinSpeech(MemorySegment.ofArray(Objects.requireNonNull(audio, "audio")), chunks);
+    }
+
+    /** {@link #joinSpeech(float[], List)} of samples in a memory segment. */
+    public static float[] joinSpeech(MemorySegment audio, List<SpeechChunk> chunks) {
         Objects.requireNonNull(audio, "audio");
         Objects.requireNonNull(chunks, "chunks");
         return join(audio, chunks);
     }
 
     /** numpy's {@code concatenate([audio[c.start:c.end] for c in pieces])}, copied once. */
-    private static float[] join(float[] audio, List<SpeechChunk> pieces) {
+    private static float[] join(MemorySegment audio, List<SpeechChunk> pieces) {
+        int samples = samplesIn(audio);
         long total = 0;
         for (SpeechChunk piece : pieces) {
-            total += sliceLength(audio, piece);
+            total += sliceLength(samples, piece);
         }
         float[] out = new float[Math.toIntExact(total)];
         int at = 0;
         for (SpeechChunk piece : pieces) {
-            int length = sliceLength(audio, piece);
-            System.arraycopy(audio, sliceIndex(piece.start(), audio.length), out, at, length);
+            int length = sliceLength(samples, piece);
+            MemorySegment.copy(audio, ValueLayout.JAVA_FLOAT, (long) sliceIndex(piece.start(), samples) * Float.BYTES,
+                    out, at, length);
             at += length;
         }
         return out;
     }
 
     /** The length of numpy's {@code audio[start:end]}: negative indices count from the end, out-of-range ones clamp. */
-    private static int sliceLength(float[] audio, SpeechChunk piece) {
-        return Math.max(0, sliceIndex(piece.end(), audio.length) - sliceIndex(piece.start(), audio.length));
+    private static int sliceLength(int samples, SpeechChunk piece) {
+        return Math.max(0, sliceIndex(piece.end(), samples) - sliceIndex(piece.start(), samples));
     }
 
     private static int sliceIndex(int index, int length) {

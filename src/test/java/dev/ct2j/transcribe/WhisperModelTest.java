@@ -76,7 +76,10 @@ class WhisperModelTest {
         for (int i = 0; i < 3; i++) {
             System.arraycopy(jfk, 0, twoJfks, i * jfk.length, jfk.length);
         }
-        TranscriptionOptions options = TranscriptionOptions.builder().wordTimestamps(true).build();
+        // Temperature 0 only: the fallback's sampling at temperature > 0 draws from CTranslate2's
+        // per-thread generators, so two transcriptions in a row may differ however equal their features.
+        TranscriptionOptions options = TranscriptionOptions.builder().wordTimestamps(true)
+                .temperatures(List.of(0.0)).build();
         PreparedAudio prepared = PreparedAudio.compute(twoJfks, extractor, options.chunkLength());
         assertEquals(twoJfks.length, prepared.samples());
         List<Segment> fromSamples;
@@ -134,6 +137,18 @@ class WhisperModelTest {
                     fromSamples = t.toList();
                 }
                 try (Transcription t = pipeline.transcribe(prepared, 2)) {
+                    assertEquals(samplesInfo, t.info());
+                    assertEquals(fromSamples, t.toList());
+                }
+                // The same samples off the Java heap (as the command line reads them, where decoded).
+                PreparedChunks offHeap;
+                try (var arena = java.lang.foreign.Arena.ofConfined()) {
+                    var segment = arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_FLOAT, threeJfks);
+                    offHeap = PreparedChunks.compute(segment, options, extractor,
+                            PreparedChunks.needsVad(options) ? vad : null);
+                }
+                assertEquals(threeJfks.length, offHeap.samples());
+                try (Transcription t = pipeline.transcribe(offHeap, 2)) {
                     assertEquals(samplesInfo, t.info());
                     assertEquals(fromSamples, t.toList());
                 }

@@ -105,6 +105,12 @@ class SileroVadModelTest {
                 assertArrayEquals(model.speechProbabilities(SpeechTimestamps.pad(audio)),
                         model.speechProbabilities(audio, SpeechTimestamps.paddedLength(length)), "length " + length);
                 assertArrayEquals(original, audio, "the caller's samples must not be modified");
+                try (var arena = java.lang.foreign.Arena.ofConfined()) {
+                    var offHeap = arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_FLOAT, audio);
+                    assertArrayEquals(model.speechProbabilities(audio, SpeechTimestamps.paddedLength(length)),
+                            model.speechProbabilities(offHeap, SpeechTimestamps.paddedLength(length)),
+                            "native samples, length " + length);
+                }
             }
             IllegalArgumentException shorter = assertThrows(IllegalArgumentException.class,
                     () -> model.speechProbabilities(new float[1024], 512));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ct2j.audio.AudioDecoder;
+import dev.ct2j.audio.NativeAudio;
 import dev.ct2j.engine.EngineRuntime;
 import dev.ct2j.engine.ModelDirectory;
 import dev.ct2j.features.FeatureExtractor;
@@ -340,13 +341,13 @@ final class Transcribe implements Callable<Integer> {
             BatchedInferencePipeline pipeline = null;
             for (Input input : files) {
                 Transcript transcript;
-                float[] samples;
                 if (loading == null) {
                     loading = CompletableFuture.supplyAsync(() -> load(found, options, limits, isBatched, bars),
                             task -> Thread.ofPlatform().daemon().name("ct2j-model-load").start(task));
                 }
+                NativeAudio decoded;
                 try {
-                    samples = input.file() == null ? decodeStdin() : AudioDecoder.decode(input.file());
+                    decoded = input.file() == null ? decodeStdin() : AudioDecoder.decodeNative(input.file());
                 } catch (RuntimeException e) {
                     if (!Main.isBadInput(e)) {
                         throw e;
@@ -354,10 +355,12 @@ final class Transcribe implements Callable<Integer> {
                     fail(failures, new Failure(input.name(), Main.oneLine(e), true));
                     continue;
                 }
+                float[] samples = null;
                 PreparedAudio prepared = null;
                 PreparedChunks chunks = null;
-                if (prepares || isBatched) {
-                    FeatureExtractor extractor = model != null ? model.featureExtractor()
+                try (decoded) { // the decoded samples are freed as soon as what is needed from them is made
+                    FeatureExtractor extractor = !(prepares || isBatched) ? null
+                            : model != null ? model.featureExtractor()
                             : found.thenApply(WhisperModel::featureExtractorBeforeLoad)
                                     .exceptionally(failure -> Optional.empty()).join().orElse(null);
                     if (extractor != null) {
@@ -366,9 +369,14 @@ final class Transcribe implements Callable<Integer> {
                                 if (vad == null && PreparedChunks.needsVad(options)) {
                                     vad = SileroVadModel.loadDefault();
                                 }
-                                chunks = PreparedChunks.compute(samples, options, extractor, vad);
+                                // Read where they were decoded: no copy of the samples on the Java heap.
+                                chunks = PreparedChunks.compute(decoded.samples(), options, extractor, vad);
                             } else {
-                                prepared = PreparedAudio.compute(samples, extractor, options.chunkLength());
+                                float[] audio = decoded.toArray();
+                                int count = audio.length;
+                                prepared = PreparedAudio.compute(audio, extractor, options.chunkLength());
+                                audio = null; // only the features are needed from here on
+                                releaseSamples(count);
                             }
                         } catch (RuntimeException e) {
                             if (!Main.isBadInput(e) || isGlobal(e)) {
@@ -377,9 +385,8 @@ final class Transcribe implements Callable<Integer> {
                             fail(failures, new Failure(input.name(), Main.oneLine(e), true));
                             continue;
                         }
-                        int count = samples.length;
-                        samples = null; // only the features are needed from here on
-                        releaseSamples(count);
+                    } else {
+                        samples = decoded.toArray();
                     }
                 }
                 if (model == null) {
@@ -477,7 +484,8 @@ final class Transcribe implements Callable<Integer> {
         }
     }
 
-    // A long input's samples (38 MB per 10 minutes) are allocated straight into the old generation,
+    // Sequential mode only (batched mode reads the samples where they were decoded, NativeAudio):
+    // a long input's samples (38 MB per 10 minutes) are allocated straight into the old generation,
     // which the serial collector reclaims only in a full collection: without one, the old generation
     // keeps growing over them for the whole transcription, while numpy frees its copy as soon as
     // faster-whisper drops it. One full collection (14-28 ms) once they are dropped: an hour, batched,
@@ -614,13 +622,13 @@ final class Transcribe implements Callable<Integer> {
         return allBad ? Main.EXIT_BAD_INPUT : 1;
     }
 
-    private static float[] decodeStdin() throws IOException {
+    private static NativeAudio decodeStdin() throws IOException {
         Path temp = Files.createTempFile("ct2j-stdin", ".audio");
         try {
             try (InputStream in = System.in) {
                 Files.copy(in, temp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
-            return AudioDecoder.decode(temp);
+            return AudioDecoder.decodeNative(temp);
         } finally {
             Files.deleteIfExists(temp);
         }
