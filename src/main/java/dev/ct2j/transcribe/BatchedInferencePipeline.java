@@ -9,6 +9,7 @@ import dev.ct2j.features.MelSpectrogram;
 import dev.ct2j.tokenizer.WhisperTokenizer;
 import dev.ct2j.transcribe.WindowDecoding.WindowSegment;
 import dev.ct2j.vad.ChunkMetadata;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -52,14 +53,9 @@ public final class BatchedInferencePipeline {
     }
 
     public Transcription transcribe(Path audioFile, TranscriptionOptions options, int batchSize) {
-        if (options == null) {
-            throw new IllegalArgumentException("audio and options must not be null");
-        }
-        checkBatchSize(batchSize);
         // The samples are only read to cut the chunks: they stay where they were decoded and are freed here.
         try (NativeAudio audio = AudioDecoder.decodeNative(audioFile, model.featureExtractor().samplingRate())) {
-            return transcribe(PreparedChunks.compute(audio.samples(), options, model.featureExtractor(),
-                    PreparedChunks.needsVad(options) ? model.vadModel() : null), batchSize);
+            return transcribe(audio.samples(), options, batchSize);
         }
     }
 
@@ -71,7 +67,14 @@ public final class BatchedInferencePipeline {
      * @param batchSize chunks per encoder/generate call (faster-whisper's default: 8)
      */
     public Transcription transcribe(float[] audio, TranscriptionOptions options, int batchSize) {
-        if (audio == null || options == null) {
+        if (audio == null) {
+            throw new IllegalArgumentException("audio and options must not be null");
+        }
+        return transcribe(MemorySegment.ofArray(audio), options, batchSize);
+    }
+
+    private Transcription transcribe(MemorySegment audio, TranscriptionOptions options, int batchSize) {
+        if (options == null) {
             throw new IllegalArgumentException("audio and options must not be null");
         }
         checkBatchSize(batchSize);
