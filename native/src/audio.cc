@@ -143,7 +143,8 @@ private:
             fail(CT2J_ERR_DECODE, "'" + path_ + "' claims a sample rate of " + std::to_string(frame->sample_rate) +
                                       " Hz, outside the [" + std::to_string(kMinInputRate) + ", " +
                                       std::to_string(kMaxInputRate) + "] Hz ct2j decodes");
-        AVChannelLayout in_layout;
+        // av_channel_layout_copy uninits its destination first: it must start zeroed.
+        AVChannelLayout in_layout = {};
         if (frame->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || frame->ch_layout.nb_channels == 0) {
             const int channels = frame->ch_layout.nb_channels > 0 ? frame->ch_layout.nb_channels
                                                                    : codec_->ch_layout.nb_channels;
@@ -151,7 +152,7 @@ private:
         } else if (av_channel_layout_copy(&in_layout, &frame->ch_layout) < 0) {
             throw std::bad_alloc();
         }
-        AVChannelLayout out_layout;
+        AVChannelLayout out_layout = {};
         av_channel_layout_default(&out_layout, out_channels_);
         SwrContext *raw = nullptr;
         int err = swr_alloc_set_opts2(&raw, &out_layout, AV_SAMPLE_FMT_S16, sample_rate_, &in_layout,

@@ -6,10 +6,12 @@ import dev.ct2j.engine.EncoderOutput;
 import dev.ct2j.engine.GenerationOptions;
 import dev.ct2j.engine.GenerationResult;
 import dev.ct2j.features.MelSpectrogram;
+import dev.ct2j.features.NativeMelSpectrogram;
 import dev.ct2j.tokenizer.WhisperTokenizer;
 import dev.ct2j.transcribe.WindowDecoding.WindowSegment;
 import dev.ct2j.vad.ChunkMetadata;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -85,10 +87,12 @@ public final class BatchedInferencePipeline {
     /**
      * Transcribes chunks cut and featurised before this model loaded (see {@link PreparedChunks}),
      * with their options, with the same result as {@link #transcribe(float[], TranscriptionOptions, int)}
-     * on their samples.
+     * on their samples. The transcription takes the chunks over and frees their features as it
+     * goes (see {@link PreparedChunks}).
      *
      * @throws IllegalArgumentException if this model's feature extractor has other settings than
      *     the one the chunks were prepared with
+     * @throws IllegalStateException if the chunks were transcribed or closed before
      */
     public Transcription transcribe(PreparedChunks chunks, int batchSize) {
         if (chunks == null) {
@@ -99,8 +103,17 @@ public final class BatchedInferencePipeline {
             throw new IllegalArgumentException("the chunks were prepared with other feature settings ("
                     + chunks.extractor() + ") than this model's (" + model.featureExtractor() + ")");
         }
+        List<NativeMelSpectrogram> features = chunks.take();
+        try {
+            return transcribe(chunks, features, batchSize);
+        } catch (RuntimeException | Error e) {
+            PreparedChunks.closeAll(features);
+            throw e;
+        }
+    }
+
+    private Transcription transcribe(PreparedChunks chunks, List<NativeMelSpectrogram> features, int batchSize) {
         TranscriptionOptions options = chunks.options();
-        List<MelSpectrogram> features = chunks.features();
         boolean multilingual = WindowDecoding.multilingual(options.multilingual(), model.engine().isMultilingual());
         int samplingRate = model.featureExtractor().samplingRate();
         double duration = (double) chunks.samples() / samplingRate;
@@ -132,7 +145,7 @@ public final class BatchedInferencePipeline {
         if (!chunks.clipTimestampsProvided()) {
             segments = SpeechRestoration.restoreSpeechTimestamps(segments, chunks.clipTimestamps(), samplingRate);
         }
-        return new Transcription(info, segments, model, () -> { }, batched.stopSignal());
+        return new Transcription(info, segments, model, () -> PreparedChunks.closeAll(features), batched.stopSignal());
     }
 
     private static void checkBatchSize(int batchSize) {
@@ -146,22 +159,23 @@ public final class BatchedInferencePipeline {
      * {@code maxFrames}: language detection reads no further, and the whole join of an hour's
      * chunks would be 160 MB for nothing.
      */
-    private static MelSpectrogram concatenateWithDummyColumn(List<MelSpectrogram> features, int nMels,
+    private static MelSpectrogram concatenateWithDummyColumn(List<NativeMelSpectrogram> features, int nMels,
                                                              long maxFrames) {
         long total = 1;
-        for (MelSpectrogram f : features) {
+        for (NativeMelSpectrogram f : features) {
             total += f.frames();
         }
         int frames = (int) Math.min(total, Math.max(0, maxFrames));
         float[] data = new float[nMels * frames];
         int offset = 0;
-        for (MelSpectrogram f : features) {
+        for (NativeMelSpectrogram f : features) {
             int n = Math.min(f.frames(), frames - offset);
             if (n <= 0) {
                 break;
             }
             for (int m = 0; m < nMels; m++) {
-                System.arraycopy(f.data(), m * f.frames(), data, m * frames + offset, n);
+                MemorySegment.copy(f.data(), ValueLayout.JAVA_FLOAT, (long) m * f.frames() * Float.BYTES, data,
+                        m * frames + offset, n);
             }
             offset += n;
         }
@@ -176,7 +190,7 @@ public final class BatchedInferencePipeline {
     /** faster-whisper's {@code _batched_segments_generator}: one batch per step, lazily. */
     private final class BatchedSegments extends BufferedSegments {
         private final WhisperTokenizer tokenizer;
-        private final List<MelSpectrogram> features;
+        private final List<NativeMelSpectrogram> features;
         private final List<ChunkMetadata> chunksMetadata;
         private final int batchSize;
         private final TranscriptionOptions options;
@@ -186,7 +200,7 @@ public final class BatchedInferencePipeline {
         private int segIdx;
         private double lastSpeechTimestamp;
 
-        BatchedSegments(WhisperTokenizer tokenizer, List<MelSpectrogram> features, List<ChunkMetadata> chunksMetadata,
+        BatchedSegments(WhisperTokenizer tokenizer, List<NativeMelSpectrogram> features, List<ChunkMetadata> chunksMetadata,
                         int batchSize, TranscriptionOptions options, List<Integer> suppressTokens) {
             this.tokenizer = tokenizer;
             this.features = features;
@@ -203,17 +217,21 @@ public final class BatchedInferencePipeline {
                 return false;
             }
             int end = Math.min(next + batchSize, features.size());
-            List<MelSpectrogram> batch = features.subList(next, end);
+            List<NativeMelSpectrogram> batch = features.subList(next, end);
             List<ChunkMetadata> metadata = chunksMetadata.subList(next, end);
             next = end;
-            model.use(() -> {
-                forward(batch, metadata);
-                return null;
-            });
+            try {
+                model.use(() -> {
+                    forward(batch, metadata);
+                    return null;
+                });
+            } finally {
+                PreparedChunks.closeAll(batch); // encoded: an hour's features are not all held to the end
+            }
             return true;
         }
 
-        private void forward(List<MelSpectrogram> batch, List<ChunkMetadata> metadata) {
+        private void forward(List<NativeMelSpectrogram> batch, List<ChunkMetadata> metadata) {
             int n = batch.size();
             // The initial prompt is encoded without the leading space sequential mode adds, and
             // there is no prefix (faster-whisper's batched semantics).
@@ -234,7 +252,7 @@ public final class BatchedInferencePipeline {
                     .repetitionPenalty((float) options.repetitionPenalty())
                     .noRepeatNgramSize(options.noRepeatNgramSize()).build();
             List<ChunkDecoder.Job> jobs = new ArrayList<>(n);
-            for (MelSpectrogram chunk : batch) {
+            for (NativeMelSpectrogram chunk : batch) {
                 jobs.add(new ChunkDecoder.Job(chunk, prompt, languageIndex, generation));
             }
             stop.check();

@@ -5,7 +5,7 @@ import dev.ct2j.engine.Features;
 import dev.ct2j.engine.GenerationOptions;
 import dev.ct2j.engine.GenerationResult;
 import dev.ct2j.engine.LanguageProbability;
-import dev.ct2j.features.MelSpectrogram;
+import dev.ct2j.features.NativeMelSpectrogram;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -30,13 +30,14 @@ public interface ChunkDecoder {
     /**
      * One chunk to decode.
      *
-     * @param features           the chunk's log-mel features, at most 3000 frames (padded here)
+     * @param features           the chunk's log-mel features, at most 3000 frames (padded here); they
+     *                           must stay open until {@link #decode} has returned
      * @param prompt             the decoder prompt
      * @param languageTokenIndex where the prompt's language token is, to be replaced by the language
      *                           detected on this chunk (multilingual mode); -1 to keep the prompt
      * @param options            the generation options, equal across the jobs of one call
      */
-    record Job(MelSpectrogram features, List<Integer> prompt, int languageTokenIndex, GenerationOptions options) {
+    record Job(NativeMelSpectrogram features, List<Integer> prompt, int languageTokenIndex, GenerationOptions options) {
         public Job {
             Objects.requireNonNull(features, "features");
             prompt = List.copyOf(prompt);
@@ -77,15 +78,15 @@ public interface ChunkDecoder {
         try (Arena batch = Arena.ofConfined()) {
             MemorySegment stacked = batch.allocate(ValueLayout.JAVA_FLOAT, jobs.size() * stride);
             for (int i = 0; i < jobs.size(); i++) {
-                MelSpectrogram chunk = jobs.get(i).features();
+                NativeMelSpectrogram chunk = jobs.get(i).features();
                 if (chunk.nMels() != nMels) {
                     throw new IllegalArgumentException("chunk " + i + " has " + chunk.nMels() + " mel bins, chunk 0 has "
                             + nMels);
                 }
                 int keep = Math.min(chunk.frames(), windowFrames);
                 for (int m = 0; m < nMels; m++) {
-                    MemorySegment.copy(chunk.data(), m * chunk.frames(), stacked, ValueLayout.JAVA_FLOAT,
-                            (i * stride + (long) m * windowFrames) * Float.BYTES, keep);
+                    MemorySegment.copy(chunk.data(), ValueLayout.JAVA_FLOAT, (long) m * chunk.frames() * Float.BYTES,
+                            stacked, ValueLayout.JAVA_FLOAT, (i * stride + (long) m * windowFrames) * Float.BYTES, keep);
                 }
             }
             try (Features input = Features.wrap(stacked, jobs.size(), nMels, windowFrames)) {

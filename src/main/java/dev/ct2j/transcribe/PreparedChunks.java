@@ -3,6 +3,7 @@ package dev.ct2j.transcribe;
 import dev.ct2j.audio.NativeAudio;
 import dev.ct2j.features.FeatureExtractor;
 import dev.ct2j.features.MelSpectrogram;
+import dev.ct2j.features.NativeMelSpectrogram;
 import dev.ct2j.vad.ChunkMetadata;
 import dev.ct2j.vad.SileroVadModel;
 import dev.ct2j.vad.SpeechChunk;
@@ -18,8 +19,13 @@ import java.util.List;
  * {@link WhisperModel#featureExtractorBeforeLoad} and a {@link SileroVadModel} of the caller's) and
  * passed to {@link BatchedInferencePipeline#transcribe(PreparedChunks, int)}, it gives the same
  * result as transcribing the samples, which can be dropped once it is made.
+ *
+ * <p>The features are in native memory ({@link NativeMelSpectrogram}). The transcription takes
+ * them over: it frees each batch's once the batch is encoded, and the rest when it is closed or
+ * read to the end, so the chunks can be transcribed once. {@link #close()} frees chunks that were
+ * never transcribed, and does nothing to chunks a transcription has taken.
  */
-public final class PreparedChunks {
+public final class PreparedChunks implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.ct2j");
 
     private final FeatureExtractor extractor;
@@ -28,12 +34,13 @@ public final class PreparedChunks {
     private final List<SpeechChunk> clipTimestamps;
     private final boolean clipTimestampsProvided;
     private final VadOptions vadParameters;
-    private final List<MelSpectrogram> features;
+    private final List<NativeMelSpectrogram> features;
     private final List<ChunkMetadata> chunksMetadata;
+    private boolean taken; // by a transcription, or by close(); guarded by this
 
     private PreparedChunks(FeatureExtractor extractor, TranscriptionOptions options, int samples,
                            List<SpeechChunk> clipTimestamps, boolean clipTimestampsProvided, VadOptions vadParameters,
-                           List<MelSpectrogram> features, List<ChunkMetadata> chunksMetadata) {
+                           List<NativeMelSpectrogram> features, List<ChunkMetadata> chunksMetadata) {
         this.extractor = extractor;
         this.options = options;
         this.samples = samples;
@@ -80,6 +87,18 @@ public final class PreparedChunks {
         if (vad == null && needsVad(options)) {
             throw new IllegalArgumentException("vad_filter needs a Silero VAD model to prepare the chunks");
         }
+        List<NativeMelSpectrogram> features = new ArrayList<>();
+        try {
+            return cutAndFeaturize(audio, options, extractor, vad, features);
+        } catch (RuntimeException | Error e) {
+            closeAll(features); // a failure part way leaves no chunk's features behind
+            throw e;
+        }
+    }
+
+    private static PreparedChunks cutAndFeaturize(MemorySegment audio, TranscriptionOptions options,
+                                                  FeatureExtractor extractor, SileroVadModel vad,
+                                                  List<NativeMelSpectrogram> features) {
         int samplingRate = extractor.samplingRate();
         int samples = SpeechTimestamps.samplesIn(audio);
         double duration = (double) samples / samplingRate;
@@ -87,7 +106,6 @@ public final class PreparedChunks {
 
         // Each chunk's features are computed as soon as its audio is cut out, and the chunk's audio
         // dropped: faster-whisper holds every chunk's audio and then every chunk's features.
-        List<MelSpectrogram> features = new ArrayList<>();
         List<ChunkMetadata> chunksMetadata = new ArrayList<>();
         List<SpeechChunk> clipTimestamps;
         VadOptions vadParameters = options.vadParameters();
@@ -145,9 +163,15 @@ public final class PreparedChunks {
         return options.clipTimestamps() != null && !options.clipTimestamps().isEmpty();
     }
 
-    private static MelSpectrogram chunkFeatures(FeatureExtractor extractor, float[] chunk) {
+    private static NativeMelSpectrogram chunkFeatures(FeatureExtractor extractor, float[] chunk) {
         MelSpectrogram mel = extractor.compute(chunk);
-        return mel.slice(0, mel.frames() - 1); // faster-whisper drops the last frame
+        return NativeMelSpectrogram.copyOf(mel, 0, mel.frames() - 1); // faster-whisper drops the last frame
+    }
+
+    static void closeAll(List<NativeMelSpectrogram> features) {
+        for (NativeMelSpectrogram f : features) {
+            f.close();
+        }
     }
 
     private static long speechSamples(List<SpeechChunk> clips) {
@@ -195,8 +219,36 @@ public final class PreparedChunks {
         return vadParameters;
     }
 
-    List<MelSpectrogram> features() {
+    /**
+     * Hands the features to a transcription, which frees them; once only.
+     *
+     * @throws IllegalStateException if they were taken or closed before
+     */
+    synchronized List<NativeMelSpectrogram> take() {
+        if (taken) {
+            throw new IllegalStateException("these prepared chunks were transcribed or closed already;"
+                    + " prepare them again to transcribe them again");
+        }
+        taken = true;
         return features;
+    }
+
+    /** How many chunks' features are not freed yet. */
+    int openFeatures() {
+        int open = 0;
+        for (NativeMelSpectrogram f : features) {
+            open += f.isClosed() ? 0 : 1;
+        }
+        return open;
+    }
+
+    /** Frees the features unless a transcription has taken them (it frees them then); idempotent. */
+    @Override
+    public synchronized void close() {
+        if (!taken) {
+            taken = true;
+            closeAll(features);
+        }
     }
 
     List<ChunkMetadata> chunksMetadata() {

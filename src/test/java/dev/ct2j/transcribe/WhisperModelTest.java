@@ -153,6 +153,8 @@ class WhisperModelTest {
                     assertEquals(fromSamples, t.toList());
                 }
                 assertTrue(fromSamples.size() >= 2, fromSamples.toString());
+                assertChunksAreFreedAsTheyAreEncoded(pipeline, PreparedChunks.compute(threeJfks, options, extractor,
+                        PreparedChunks.needsVad(options) ? vad : null));
             }
         }
         var noVad = assertThrows(IllegalArgumentException.class,
@@ -162,6 +164,31 @@ class WhisperModelTest {
                 .build(), new dev.ct2j.features.FeatureExtractor(128), null);
         var mels = assertThrows(IllegalArgumentException.class, () -> pipeline.transcribe(otherMels, 1));
         assertTrue(mels.getMessage().contains("nMels=128"), mels.getMessage());
+    }
+
+    // The transcription takes the chunks' native features over and frees each batch's once encoded,
+    // the rest on close; the chunks cannot be transcribed twice, and close() frees untaken ones.
+    private static void assertChunksAreFreedAsTheyAreEncoded(BatchedInferencePipeline pipeline, PreparedChunks chunks) {
+        int total = chunks.chunksMetadata().size();
+        assertTrue(total >= 2, "chunks: " + total);
+        assertEquals(total, chunks.openFeatures());
+        try (Transcription t = pipeline.transcribe(chunks, 1)) {
+            assertTrue(t.iterator().hasNext());
+            assertEquals(total - 1, chunks.openFeatures(), "after the first batch of one chunk");
+            chunks.close(); // taken: does nothing
+            assertEquals(total - 1, chunks.openFeatures());
+        }
+        assertEquals(0, chunks.openFeatures(), "after the transcription's close");
+        var again = assertThrows(IllegalStateException.class, () -> pipeline.transcribe(chunks, 1));
+        assertTrue(again.getMessage().contains("transcribed or closed already"), again.getMessage());
+
+        PreparedChunks untaken = PreparedChunks.compute(new float[16000 * 5], chunks.options().toBuilder()
+                .vadFilter(false).clipTimestamps(List.of(0.0, 2.0, 2.0, 5.0)).build(), chunks.extractor(), null);
+        assertEquals(2, untaken.openFeatures());
+        untaken.close();
+        untaken.close();
+        assertEquals(0, untaken.openFeatures());
+        assertThrows(IllegalStateException.class, () -> pipeline.transcribe(untaken, 1));
     }
 
     /**

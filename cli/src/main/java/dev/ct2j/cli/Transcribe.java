@@ -371,6 +371,10 @@ final class Transcribe implements Callable<Integer> {
                                 }
                                 // Read where they were decoded: no copy of the samples on the Java heap.
                                 chunks = PreparedChunks.compute(decoded.samples(), options, extractor, vad);
+                                if (vad != null && input == files.getLast()) {
+                                    vad.close(); // no input needs it any more: its session is freed before the engine runs
+                                    vad = null;
+                                }
                             } else {
                                 float[] audio = decoded.toArray();
                                 int count = audio.length;
@@ -393,7 +397,7 @@ final class Transcribe implements Callable<Integer> {
                     model = loaded(loading);
                     pipeline = isBatched ? new BatchedInferencePipeline(model) : null;
                 }
-                try {
+                try (PreparedChunks owned = chunks) { // the transcription takes them over; this frees them if it never started
                     transcript = transcribe(model, pipeline, effectiveBatch, samples, prepared, chunks, options,
                             input, bars, streaming ? out : null, segmentsTo);
                 } catch (RuntimeException e) {
