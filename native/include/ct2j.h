@@ -188,6 +188,13 @@ CT2J_API ct2j_status ct2j_storage_copy_to_f32(const ct2j_storage *storage, float
 CT2J_API ct2j_status ct2j_encode(ct2j_model *model, const ct2j_storage *features, bool to_cpu,
                                  ct2j_storage **out_encoded);
 
+/* ct2j_encode(..., to_cpu = true) with at most max_batch (>= 1) items per CTranslate2 call, the
+ * outputs joined on the host. The values are those of one call (an item's encoding does not
+ * depend on its batch-mates at equal frame counts), while the self-attention scores, [items,
+ * heads, frames/2, frames/2] floats per call, shrink with the split (base: 72 MB per item). */
+CT2J_API ct2j_status ct2j_encode_split(ct2j_model *model, const ct2j_storage *features,
+                                       size_t max_batch, ct2j_storage **out_encoded);
+
 typedef struct ct2j_whisper_options {
     int32_t beam_size;                   /* 5 */
     float patience;                      /* 1 */

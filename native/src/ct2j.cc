@@ -543,6 +543,41 @@ ct2j_status ct2j_encode(ct2j_model *m, const ct2j_storage *features, bool to_cpu
     });
 }
 
+ct2j_status ct2j_encode_split(ct2j_model *m, const ct2j_storage *features, size_t max_batch,
+                              ct2j_storage **out_encoded) {
+    return guard([&] {
+        require_out(out_encoded, "out_encoded");
+        require(max_batch >= 1, "max_batch must be at least 1, got 0");
+        with_loaded_model(m, [&] {
+            check_features(m, features);
+            require(!features->encoded, "features are already encoded");
+            const ct2::StorageView &all = features->view; // float32 on the host (checked, wrapped)
+            const ct2::dim_t batch = all.dim(0), item = all.dim(1) * all.dim(2);
+            auto storage = std::make_unique<ct2j_storage>();
+            if (static_cast<size_t>(batch) <= max_batch) {
+                storage->view = m->pool->encode(all, true).get();
+            } else {
+                float *values = const_cast<float *>(all.data<float>()); // read only: the encoder copies its input
+                for (ct2::dim_t start = 0; start < batch; start += static_cast<ct2::dim_t>(max_batch)) {
+                    const ct2::dim_t n = std::min<ct2::dim_t>(static_cast<ct2::dim_t>(max_batch), batch - start);
+                    ct2::StorageView part({n, all.dim(1), all.dim(2)}, values + start * item);
+                    ct2::StorageView encoded = m->pool->encode(part, true).get();
+                    if (start == 0) {
+                        ct2::Shape shape = encoded.shape();
+                        shape[0] = batch;
+                        storage->view = ct2::StorageView(std::move(shape), encoded.dtype(), ct2::Device::CPU);
+                    }
+                    const size_t bytes = static_cast<size_t>(encoded.size()) * encoded.item_size();
+                    std::memcpy(static_cast<char *>(storage->view.buffer()) + static_cast<size_t>(start) * (bytes / n),
+                                encoded.buffer(), bytes);
+                }
+            }
+            storage->encoded = true;
+            *out_encoded = storage.release();
+        });
+    });
+}
+
 static const int32_t default_suppress_tokens[] = {-1};
 
 ct2j_whisper_options ct2j_whisper_default_options(void) {

@@ -98,6 +98,41 @@ static void test_model(const char *dir) {
     int64_t out_shape[4];
     CHECK(ct2j_storage_shape(encoded, out_shape, 4) == 3 && out_shape[1] == 1500, "encoded shape");
 
+    {
+        /* ct2j_encode_split: two windows encoded one at a time give the one call's values. */
+        const size_t item = (size_t)(80 * frames), out_item = 1500 * 512;
+        float *two = malloc(2 * item * sizeof(float));
+        for (size_t i = 0; i < 2 * item; i++)
+            two[i] = i < item ? mel[i] : 0.5f * mel[i - item] - 0.25f;
+        const int64_t two_shape[3] = {2, 80, frames};
+        ct2j_storage *pair = NULL, *whole = NULL, *split = NULL;
+        CHECK(ct2j_storage_wrap_f32(two, 3, two_shape, &pair) == CT2J_OK, "wrap two windows");
+        CHECK(ct2j_encode(model, pair, true, &whole) == CT2J_OK, "encode two windows");
+        CHECK(ct2j_encode_split(model, pair, 1, &split) == CT2J_OK, "encode split: %s", ct2j_last_error());
+        int64_t split_shape[4];
+        CHECK(ct2j_storage_shape(split, split_shape, 4) == 3 && split_shape[0] == 2 && split_shape[1] == 1500 &&
+                  split_shape[2] == 512, "split shape");
+        float *a = malloc(2 * out_item * sizeof(float)), *b = malloc(2 * out_item * sizeof(float));
+        CHECK(ct2j_storage_copy_to_f32(whole, a, 2 * out_item) == CT2J_OK &&
+                  ct2j_storage_copy_to_f32(split, b, 2 * out_item) == CT2J_OK, "read both");
+        CHECK(memcmp(a, b, 2 * out_item * sizeof(float)) == 0, "split values are the one call's, bit for bit");
+        ct2j_languages *split_languages = NULL;
+        CHECK(ct2j_detect_language(model, split, &split_languages) == CT2J_OK &&
+                  ct2j_languages_batch_size(split_languages) == 2, "the split output is taken as encoded");
+        ct2j_languages_free(split_languages);
+        ct2j_storage *refused = NULL;
+        CHECK(ct2j_encode_split(model, pair, 0, &refused) == CT2J_ERR_INVALID_ARGUMENT &&
+                  strstr(ct2j_last_error(), "max_batch") != NULL && refused == NULL, "max_batch 0 refused");
+        CHECK(ct2j_encode_split(model, split, 1, &refused) == CT2J_ERR_INVALID_ARGUMENT && refused == NULL,
+              "encoded input refused");
+        free(a);
+        free(b);
+        ct2j_storage_free(split);
+        ct2j_storage_free(whole);
+        ct2j_storage_free(pair);
+        free(two);
+    }
+
     const int32_t prompt[] = {50258, 50259, 50359}; /* sot, en, transcribe */
     const size_t prompt_length = 3;
     ct2j_whisper_options options = ct2j_whisper_default_options();

@@ -51,12 +51,12 @@ public interface ChunkDecoder {
     /** Decodes {@code jobs} (non-empty, equal options and language mode); results in the jobs' order. */
     List<Decoded> decode(WhisperModel model, List<Job> jobs);
 
-    /** Each request's chunks by themselves: one encoder and one generate call per pipeline batch. */
+    /** Each request's chunks by themselves: one encode and one generate call per pipeline batch. */
     static ChunkDecoder alone() {
         return ChunkDecoder::decodeTogether;
     }
 
-    /** One encoder call and one generate call over all {@code jobs}: the step every decoder ends in. */
+    /** One encode and one generate call over all {@code jobs}: the step every decoder ends in. */
     static List<Decoded> decodeTogether(WhisperModel model, List<Job> jobs) {
         try (EncoderOutput encoded = encode(model, jobs)) {
             return generate(model, jobs, encoded);
@@ -66,7 +66,8 @@ public interface ChunkDecoder {
     /**
      * The jobs' features, padded or trimmed to 3000 frames (faster-whisper's pad_or_trim), stacked
      * and encoded. Each chunk's rows are copied once, straight into the engine's native batch
-     * buffer, which starts zeroed: no padded copy per chunk and no stacked Java array.
+     * buffer, which starts zeroed: no padded copy per chunk and no stacked Java array. On the CPU
+     * the windows go to the encoder one call each (docs/memory.md: the same values, less memory).
      */
     static EncoderOutput encode(WhisperModel model, List<Job> jobs) {
         if (jobs.isEmpty()) {
@@ -90,7 +91,7 @@ public interface ChunkDecoder {
                 }
             }
             try (Features input = Features.wrap(stacked, jobs.size(), nMels, windowFrames)) {
-                return model.engine().encode(input, false);
+                return BatchEncoding.encode(model.engine(), input);
             }
         }
     }

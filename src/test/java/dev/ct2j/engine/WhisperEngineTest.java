@@ -92,6 +92,35 @@ class WhisperEngineTest {
         }
     }
 
+    /**
+     * Encoding a batch a window at a time (or two) into one host output gives the one call's values
+     * bit for bit, and the same generation from them: what the batched pipeline relies on to encode
+     * on the CPU without the whole batch's attention workspace.
+     */
+    @Test
+    void encodingInSmallerCallsGivesTheOneCallsValues() {
+        float[] audio = AudioDecoder.decode(TestSupport.data("jfk.flac"));
+        float[] later = java.util.Arrays.copyOfRange(audio, 16000 * 4, audio.length); // another window
+        float[] batch = new float[3 * 80 * 3000];
+        System.arraycopy(jfkMel, 0, batch, 0, jfkMel.length);
+        System.arraycopy(new FeatureExtractor(80).compute(later).padOrTrim(3000).data(), 0, batch, 80 * 3000,
+                80 * 3000);
+        java.util.Arrays.fill(batch, 2 * 80 * 3000, batch.length, -0.5f); // a third: flat
+        List<List<Integer>> prompts = List.of(transcribePrompt(), transcribePrompt(), transcribePrompt());
+        try (Features features = Features.of(batch, 3, 80, 3000); EncoderOutput whole = engine.encode(features, false)) {
+            float[] expected = whole.toFloatArray();
+            List<GenerationResult> generated = engine.generate(whole, prompts, scored());
+            for (int maxBatch : new int[] {1, 2, 3}) {
+                try (EncoderOutput split = engine.encode(features, maxBatch)) {
+                    assertArrayEquals(new long[] {3, 1500, 512}, split.shape());
+                    assertArrayEquals(expected, split.toFloatArray(), "max batch " + maxBatch);
+                    assertEquals(generated, engine.generate(split, prompts, scored()), "max batch " + maxBatch);
+                }
+            }
+            assertThrows(IllegalArgumentException.class, () -> engine.encode(features, 0));
+        }
+    }
+
     @Test
     void detectsEnglishOnJfkWithHighProbability() {
         try (Features features = jfkFeatures(); EncoderOutput encoded = engine.encode(features, false)) {

@@ -1374,6 +1374,41 @@ public class ct2j_h {
     }
 
 
+    private static class ct2j_encode_split {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_h.C_INT, ct2j_h.C_POINTER, ct2j_h.C_POINTER, ct2j_h.C_LONG, ct2j_h.C_POINTER);
+
+        public static final MemorySegment ADDR = ct2j_h.findOrThrow("ct2j_encode_split");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    public static FunctionDescriptor ct2j_encode_split$descriptor() {
+        return ct2j_encode_split.DESC;
+    }
+
+    public static MethodHandle ct2j_encode_split$handle() {
+        return ct2j_encode_split.HANDLE;
+    }
+
+    public static MemorySegment ct2j_encode_split$address() {
+        return ct2j_encode_split.ADDR;
+    }
+
+    public static int ct2j_encode_split(MemorySegment model, MemorySegment features, long max_batch, MemorySegment out_encoded) {
+        var mh$ = ct2j_encode_split.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ct2j_encode_split", model, features, max_batch, out_encoded);
+            }
+            return (int)mh$.invokeExact(model, features, max_batch, out_encoded);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+
     private static class ct2j_whisper_default_options {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(ct2j_whisper_options.layout());
 
