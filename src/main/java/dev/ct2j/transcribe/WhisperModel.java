@@ -165,23 +165,21 @@ public final class WhisperModel implements AutoCloseable {
         }
         // The tokenizer parses on its own thread while CTranslate2 loads the weights (faster-whisper
         // loads one after the other); only whether the model is multilingual waits for the engine.
-        CompletableFuture<WhisperVocabulary.Parsed> parsing = CompletableFuture.supplyAsync(() -> {
-            WhisperVocabulary.Parsed parsed = WhisperVocabulary.parse(directory.path());
-            try {
-                WhisperEngine.prelink(); // usually still ahead of the engine: off the first transcription
-            } catch (RuntimeException | LinkageError e) {
-                // the engine's own load reports a missing or broken native library
-            }
-            return parsed;
-        }, TokenizerLoader.EXECUTOR);
+        // -Dct2j.tokenizerBesideLoad=false parses it after the load, as faster-whisper does (A/B).
+        CompletableFuture<WhisperVocabulary.Parsed> parsing = TOKENIZER_BESIDE_LOAD ? parseTokenizer(directory) : null;
         WhisperEngine engine;
         try {
             engine = WhisperEngine.load(directory, options);
         } catch (RuntimeException | Error e) {
-            parsing.thenAccept(WhisperVocabulary.Parsed::close);
+            if (parsing != null) {
+                parsing.thenAccept(WhisperVocabulary.Parsed::close);
+            }
             throw e;
         }
         try {
+            if (parsing == null) {
+                parsing = parseTokenizer(directory);
+            }
             WhisperVocabulary vocabulary;
             try {
                 vocabulary = parsing.join().complete(engine.isMultilingual());
@@ -198,6 +196,21 @@ public final class WhisperModel implements AutoCloseable {
             engine.close();
             throw e;
         }
+    }
+
+    private static final boolean TOKENIZER_BESIDE_LOAD =
+            !"false".equalsIgnoreCase(System.getProperty("ct2j.tokenizerBesideLoad"));
+
+    private static CompletableFuture<WhisperVocabulary.Parsed> parseTokenizer(ModelDirectory directory) {
+        return CompletableFuture.supplyAsync(() -> {
+            WhisperVocabulary.Parsed parsed = WhisperVocabulary.parse(directory.path());
+            try {
+                WhisperEngine.prelink(); // usually still ahead of the engine: off the first transcription
+            } catch (RuntimeException | LinkageError e) {
+                // the engine's own load reports a missing or broken native library
+            }
+            return parsed;
+        }, TokenizerLoader.EXECUTOR);
     }
 
     // One long-lived thread parses every tokenizer: a fresh thread per load drew its allocations from

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ct2j.TestSupport;
 import dev.ct2j.engine.ModelOptions;
+import dev.ct2j.features.NumpyPath;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,6 +61,9 @@ class WhisperTranscriberClusterTest {
                 // executor needs (Spark, ct2j with its natives) is in SPARK_HOME/jars.
                 .config("spark.executor.extraClassPath", classesDir())
                 .config("spark.executorEnv.MALLOC_ARENA_MAX", "2")
+                // Spark sets OMP_NUM_THREADS=spark.task.cpus (1) on executors; numpy's OpenBLAS, and so
+                // ct2j's features, then split the mel matmul for one thread, not for this JVM's count.
+                .config("spark.executorEnv.OMP_NUM_THREADS", String.valueOf(NumpyPath.detected().blasThreads()))
                 .config("spark.plugins", Ct2jSparkPlugin.class.getName())
                 .config(ExecutorModels.LIFECYCLE_LOG, lifecycle.toString())
                 .config("spark.sql.files.openCostInBytes", "1g")
