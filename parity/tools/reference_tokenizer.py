@@ -11,6 +11,7 @@ exactly as WhisperModel does when the model directory holds a tokenizer.json.
 
 import json
 import os
+import random
 import sys
 
 import tokenizers
@@ -209,6 +210,20 @@ def main():
         case.update({"multilingual": True, "language": "ja"})
         splits.append(case)
     result["split"] = splits
+
+    # HF's own decode (skip_special_tokens=True, as faster-whisper calls it) of every id alone, a
+    # few past the vocabulary, and of seeded random runs: ct2j decodes byte-level BPE in Java, and
+    # runs weighted towards the lone-byte tokens give broken UTF-8 of every kind.
+    size = hf.get_vocab_size(with_added_tokens=True)
+    result["hf_decode_each"] = [hf.decode([i]) for i in range(size + 3)]
+    lone_bytes = [i for i in range(size) if len(hf.id_to_token(i) or "") == 1]
+    rng = random.Random(1201)
+    runs = []
+    for _ in range(3000):
+        n = rng.randint(1, 8)
+        ids = [rng.choice(lone_bytes) if rng.random() < 0.6 else rng.randrange(size + 3) for _ in range(n)]
+        runs.append({"ids": ids, "decode": hf.decode(ids)})
+    result["hf_decode_runs"] = runs
 
     json.dump(result, sys.stdout, ensure_ascii=True)
     sys.stdout.write("\n")

@@ -19,9 +19,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
@@ -63,18 +65,24 @@ public final class WhisperVocabulary implements AutoCloseable {
 
     private final Path file;
     private final boolean multilingual;
-    private final HuggingFaceTokenizer tokenizer;
+    // The decode of a byte-level BPE vocabulary, in Java (ByteLevelDecoding); null for another
+    // kind of tokenizer, or with -Dct2j.tokenizerCache=off, which then decode through HF tokenizers.
+    private final ByteLevelDecoding decoding;
+    // HF tokenizers through DJL: made at load when there is no cached entry to read (or no Java
+    // decoding), else on the first encode (prompts, prefix, hotwords), from the file as loaded.
+    private HuggingFaceTokenizer tokenizer;
+    private final TokenizerCache.Key loadedKey;
     // DJL has no token_to_id, so the lookup tables are read from the same file: the added tokens
     // (every special token) at load, the model's 50k-entry vocabulary only if a lookup needs it.
     // Reading all of tokenizer.json with Jackson took 0.9-1.6 s of a cold JVM; the added tokens,
     // which come first in the file, take 0.2 s.
     private final Map<String, Integer> addedTokenIds;
     private volatile Map<String, Integer> modelVocab;
-    // Shared for encode/decode, exclusive for close: freeing the native handle under a
-    // concurrent call would be a use-after-free.
+    // Shared for encode/decode through HF tokenizers, exclusive for close: freeing the native
+    // handle under a concurrent call would be a use-after-free.
     private final Lock useLock;
     private final Lock closeLock;
-    private boolean closed;
+    private volatile boolean closed;
 
     private final int eot;
     private final int sot;
@@ -86,12 +94,13 @@ public final class WhisperVocabulary implements AutoCloseable {
     private final int noSpeech;
     private final List<Integer> nonSpeechTokens;
 
-    private WhisperVocabulary(
-            Path file, boolean multilingual, HuggingFaceTokenizer tokenizer, Map<String, Integer> addedTokenIds) {
+    private WhisperVocabulary(Path file, boolean multilingual, Parsed parsed) {
         this.file = file;
         this.multilingual = multilingual;
-        this.tokenizer = tokenizer;
-        this.addedTokenIds = addedTokenIds;
+        this.tokenizer = parsed.tokenizer;
+        this.loadedKey = parsed.key;
+        this.decoding = parsed.decoding;
+        this.addedTokenIds = parsed.addedTokenIds;
         ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
         this.useLock = lock.readLock();
         this.closeLock = lock.writeLock();
@@ -105,7 +114,9 @@ public final class WhisperVocabulary implements AutoCloseable {
         // English-only v1 models call it <|nocaptions|>.
         OptionalInt speech = tokenToId("<|nospeech|>");
         this.noSpeech = speech.isPresent() ? speech.getAsInt() : required("<|nocaptions|>");
-        this.nonSpeechTokens = buildNonSpeechTokens();
+        this.nonSpeechTokens = parsed.nonSpeechTokens != null
+                ? Arrays.stream(parsed.nonSpeechTokens).boxed().toList()
+                : buildNonSpeechTokens(this::encode);
     }
 
     /**
@@ -156,27 +167,71 @@ public final class WhisperVocabulary implements AutoCloseable {
     }
 
     private static Parsed parseUntraced(Path tokenizerJson) {
-        byte[] bytes;
+        return parseUntraced(tokenizerJson, TokenizerCache.folder());
+    }
+
+    /** {@link #fromFile} with the given cache folder (empty: no cache, HF tokenizers for all). */
+    static WhisperVocabulary fromFile(Path tokenizerJson, boolean multilingual, Optional<Path> cacheFolder) {
+        return parseUntraced(tokenizerJson, cacheFolder).complete(multilingual);
+    }
+
+    private static Parsed parseUntraced(Path tokenizerJson, Optional<Path> cacheFolder) {
+        byte[] bytes = readFile(tokenizerJson);
+        if (cacheFolder.isEmpty()) {
+            Map<String, Integer> ids = readAddedTokens(tokenizerJson, bytes);
+            return new Parsed(tokenizerJson, null, newHuggingFaceTokenizer(tokenizerJson, bytes), ids, null, null);
+        }
+        TokenizerCache.Key key = TokenizerCache.Key.of(bytes);
+        Optional<TokenizerCache.Entry> cached = TokenizerCache.read(cacheFolder.get(), key);
+        if (cached.isPresent()) {
+            TokenizerCache.Entry entry = cached.get();
+            return new Parsed(tokenizerJson, key, null, entry.addedTokenIds(),
+                    ByteLevelDecoding.fromTable(entry.decoding()), entry.nonSpeechTokens());
+        }
+        TokenizerJson json = TokenizerJson.read(tokenizerJson, bytes);
+        HuggingFaceTokenizer hf = newHuggingFaceTokenizer(tokenizerJson, bytes);
         try {
-            bytes = Files.readAllBytes(tokenizerJson);
+            if (!json.byteLevel()) {
+                return new Parsed(tokenizerJson, key, hf, json.addedTokenIds(), null, null);
+            }
+            int[] nonSpeech = buildNonSpeechTokens(text -> encodeWith(hf, text)).stream().mapToInt(Integer::intValue).toArray();
+            TokenizerCache.Entry entry = new TokenizerCache.Entry(json.addedTokenIds(), json.specialTokens(),
+                    ByteLevelDecoding.table(json.modelTokens(), json.addedTokens(), json.specialTokens()), nonSpeech);
+            TokenizerCache.write(cacheFolder.get(), key, entry);
+            return new Parsed(tokenizerJson, key, hf, json.addedTokenIds(), ByteLevelDecoding.fromTable(entry.decoding()), nonSpeech);
+        } catch (RuntimeException | Error e) {
+            hf.close();
+            throw e;
+        }
+    }
+
+    private static byte[] readFile(Path tokenizerJson) {
+        try {
+            return Files.readAllBytes(tokenizerJson);
         } catch (IOException e) {
             // NoSuchFileException's message is only the path, so name the failure too.
             throw loadFailure(tokenizerJson, e.getClass().getSimpleName() + ": " + e.getMessage(), e);
         }
-        Map<String, Integer> ids = readAddedTokens(tokenizerJson, bytes);
-        return new Parsed(tokenizerJson, newHuggingFaceTokenizer(tokenizerJson, bytes), ids);
     }
 
     /** A parsed {@code tokenizer.json} waiting for {@link #complete}; closing it frees it unless completed. */
     public static final class Parsed implements AutoCloseable {
         private final Path file;
+        private final TokenizerCache.Key key;
         private final Map<String, Integer> addedTokenIds;
+        private final ByteLevelDecoding decoding;
+        private final int[] nonSpeechTokens;
         private HuggingFaceTokenizer tokenizer;
+        private boolean done;
 
-        private Parsed(Path file, HuggingFaceTokenizer tokenizer, Map<String, Integer> addedTokenIds) {
+        private Parsed(Path file, TokenizerCache.Key key, HuggingFaceTokenizer tokenizer,
+                Map<String, Integer> addedTokenIds, ByteLevelDecoding decoding, int[] nonSpeechTokens) {
             this.file = file;
+            this.key = key;
             this.tokenizer = tokenizer;
             this.addedTokenIds = addedTokenIds;
+            this.decoding = decoding;
+            this.nonSpeechTokens = nonSpeechTokens;
         }
 
         /**
@@ -186,21 +241,27 @@ public final class WhisperVocabulary implements AutoCloseable {
          * @throws UncheckedIOException if a special token is missing (the tokenizer is then freed)
          */
         public synchronized WhisperVocabulary complete(boolean multilingual) {
-            if (tokenizer == null) {
+            if (done) {
                 throw new IllegalStateException("this parsed tokenizer.json was already completed or closed");
             }
-            HuggingFaceTokenizer hf = tokenizer;
-            tokenizer = null;
+            done = true;
             try {
-                return new WhisperVocabulary(file, multilingual, hf, addedTokenIds);
+                return new WhisperVocabulary(file, multilingual, this);
             } catch (RuntimeException e) {
-                hf.close();
+                freeTokenizer();
                 throw e;
             }
         }
 
         @Override
         public synchronized void close() {
+            if (!done) {
+                done = true;
+                freeTokenizer();
+            }
+        }
+
+        private void freeTokenizer() {
             if (tokenizer != null) {
                 tokenizer.close();
                 tokenizer = null;
@@ -213,37 +274,116 @@ public final class WhisperVocabulary implements AutoCloseable {
     /** The top-level {@code added_tokens}: content to id. Reading stops after them. */
     private static Map<String, Integer> readAddedTokens(Path file, byte[] bytes) {
         Map<String, Integer> ids = new HashMap<>();
-        readTopLevel(file, bytes, "added_tokens", parser -> {
-            if (parser.currentToken() != JsonToken.START_ARRAY) {
-                throw loadFailure(file, "added_tokens is not an array", null);
-            }
-            while (parser.nextToken() == JsonToken.START_OBJECT) {
-                Integer id = null;
-                String content = null;
-                while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                    String field = parser.currentName();
-                    JsonToken value = parser.nextToken();
-                    if (field.equals("id") && value == JsonToken.VALUE_NUMBER_INT) {
-                        id = parser.getIntValue();
-                    } else if (field.equals("content") && value == JsonToken.VALUE_STRING) {
-                        content = parser.getText();
-                    } else {
-                        parser.skipChildren();
-                    }
-                }
-                if (id == null || content == null) {
-                    throw loadFailure(file, "an added token without an integer id and a string content", null);
-                }
-                ids.put(content, id);
-            }
-        });
+        readTopLevel(file, bytes, Map.of("added_tokens", parser -> readAddedTokens(file, parser, ids, new HashSet<>())));
         return Map.copyOf(ids);
+    }
+
+    private static void readAddedTokens(Path file, JsonParser parser, Map<String, Integer> ids, Set<String> special)
+            throws IOException {
+        if (parser.currentToken() != JsonToken.START_ARRAY) {
+            throw loadFailure(file, "added_tokens is not an array", null);
+        }
+        while (parser.nextToken() == JsonToken.START_OBJECT) {
+            Integer id = null;
+            String content = null;
+            boolean isSpecial = false;
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (field.equals("id") && value == JsonToken.VALUE_NUMBER_INT && parser.getIntValue() >= 0) {
+                    id = parser.getIntValue();
+                } else if (field.equals("content") && value == JsonToken.VALUE_STRING) {
+                    content = parser.getText();
+                } else if (field.equals("special") && value == JsonToken.VALUE_TRUE) {
+                    isSpecial = true;
+                } else {
+                    parser.skipChildren();
+                }
+            }
+            if (id == null || content == null) {
+                throw loadFailure(file, "an added token without an integer id and a string content", null);
+            }
+            ids.put(content, id);
+            if (isSpecial) {
+                special.add(content);
+            }
+        }
+    }
+
+    /** What a cache entry is built from: one pass over the whole file. */
+    private record TokenizerJson(
+            Map<String, Integer> addedTokenIds,
+            String[] addedTokens,
+            Set<String> specialTokens,
+            String[] modelTokens,
+            boolean byteLevel) {
+
+        static TokenizerJson read(Path file, byte[] bytes) {
+            Map<String, Integer> ids = new HashMap<>();
+            Set<String> special = new HashSet<>();
+            Map<Integer, String> vocab = new HashMap<>();
+            String[] decoderType = {null};
+            String[] modelType = {null};
+            readTopLevel(file, bytes, Map.of(
+                    "added_tokens", parser -> readAddedTokens(file, parser, ids, special),
+                    "decoder", parser -> decoderType[0] = typeOf(parser),
+                    "model", parser -> readModel(file, parser, vocab, modelType)));
+            String[] added = new String[ids.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1];
+            ids.forEach((content, id) -> added[id] = content);
+            String[] model = new String[vocab.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1];
+            vocab.forEach((id, token) -> model[id] = token);
+            boolean byteLevel = "ByteLevel".equals(decoderType[0]) && "BPE".equals(modelType[0]);
+            return new TokenizerJson(Map.copyOf(ids), added, Set.copyOf(special), model, byteLevel);
+        }
+
+        // An object's "type", the rest skipped; null for anything else (a null decoder, say).
+        private static String typeOf(JsonParser parser) throws IOException {
+            if (parser.currentToken() != JsonToken.START_OBJECT) {
+                parser.skipChildren();
+                return null;
+            }
+            String type = null;
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (field.equals("type") && value == JsonToken.VALUE_STRING) {
+                    type = parser.getText();
+                } else {
+                    parser.skipChildren();
+                }
+            }
+            return type;
+        }
+
+        private static void readModel(Path file, JsonParser parser, Map<Integer, String> vocab, String[] type)
+                throws IOException {
+            if (parser.currentToken() != JsonToken.START_OBJECT) {
+                throw loadFailure(file, "model is not an object", null);
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (field.equals("type") && value == JsonToken.VALUE_STRING) {
+                    type[0] = parser.getText();
+                } else if (field.equals("vocab") && value == JsonToken.START_OBJECT) {
+                    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                        String token = parser.currentName();
+                        if (parser.nextToken() != JsonToken.VALUE_NUMBER_INT || parser.getIntValue() < 0) {
+                            throw loadFailure(file, "model.vocab maps " + token + " to no valid id", null);
+                        }
+                        vocab.put(parser.getIntValue(), token);
+                    }
+                } else {
+                    parser.skipChildren();
+                }
+            }
+        }
     }
 
     /** {@code model.vocab}: token to id. */
     private static Map<String, Integer> readModelVocab(Path file, byte[] bytes) {
         Map<String, Integer> vocab = new HashMap<>();
-        readTopLevel(file, bytes, "model", parser -> {
+        readTopLevel(file, bytes, Map.of("model", parser -> {
             if (parser.currentToken() != JsonToken.START_OBJECT) {
                 throw loadFailure(file, "model is not an object", null);
             }
@@ -262,7 +402,7 @@ public final class WhisperVocabulary implements AutoCloseable {
                     vocab.put(token, parser.getIntValue());
                 }
             }
-        });
+        }));
         return Map.copyOf(vocab);
     }
 
@@ -270,21 +410,23 @@ public final class WhisperVocabulary implements AutoCloseable {
         void read(JsonParser parser) throws IOException;
     }
 
-    // Streams the top-level object to {@code field}, hands the parser to {@code reader} on its
-    // value and stops there; a missing field reads as empty.
-    private static void readTopLevel(Path file, byte[] bytes, String field, FieldReader reader) {
+    // Streams the top-level object, hands the parser to each field's reader on its value, and stops
+    // once every field was read; a missing field reads as empty.
+    private static void readTopLevel(Path file, byte[] bytes, Map<String, FieldReader> readers) {
         try (JsonParser parser = JSON.createParser(bytes)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw loadFailure(file, "not a valid tokenizer.json: not a JSON object", null);
             }
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String name = parser.currentName();
+            int left = readers.size();
+            while (left > 0 && parser.nextToken() == JsonToken.FIELD_NAME) {
+                FieldReader reader = readers.get(parser.currentName());
                 parser.nextToken();
-                if (name.equals(field)) {
+                if (reader != null) {
                     reader.read(parser);
-                    return;
+                    left--;
+                } else {
+                    parser.skipChildren();
                 }
-                parser.skipChildren();
             }
         } catch (JacksonException e) {
             JsonLocation at = e.getLocation();
@@ -408,15 +550,33 @@ public final class WhisperVocabulary implements AutoCloseable {
     /** HF {@code encode(text, add_special_tokens=False).ids}, never truncated. */
     public List<Integer> encode(String text) {
         Objects.requireNonNull(text, "text");
-        long[] ids;
         useLock.lock();
         try {
             ensureOpen();
-            ids = tokenizer.encode(text, false, false).getIds();
+            return encodeWith(huggingFace(), text);
         } finally {
             useLock.unlock();
         }
+    }
+
+    private static List<Integer> encodeWith(HuggingFaceTokenizer tokenizer, String text) {
+        long[] ids = tokenizer.encode(text, false, false).getIds();
         return Arrays.stream(ids).mapToObj(id -> Math.toIntExact(id)).toList();
+    }
+
+    // The HF tokenizer, made from the file on first use when the load read a cached entry. The file
+    // must still be the one loaded: its other tokens would not match the decoding.
+    private synchronized HuggingFaceTokenizer huggingFace() {
+        if (tokenizer == null) {
+            long start = PhaseTrace.start();
+            byte[] bytes = readFile(file);
+            if (!TokenizerCache.Key.of(bytes).equals(loadedKey)) {
+                throw loadFailure(file, "it changed since the model was loaded; load the model again", null);
+            }
+            tokenizer = newHuggingFaceTokenizer(file, bytes);
+            PhaseTrace.end("tokenizer load (for encoding)", start);
+        }
+        return tokenizer;
     }
 
     /**
@@ -451,9 +611,28 @@ public final class WhisperVocabulary implements AutoCloseable {
         return new BigDecimal(timestampIndex * 0.02).setScale(2, RoundingMode.HALF_EVEN).toPlainString();
     }
 
+    /** HF {@code decode(ids, skip_special_tokens=True)}, as faster-whisper calls it. */
+    String decodeIds(List<Integer> tokens) {
+        return decodeText(tokens);
+    }
+
+    /** Whether decoding runs in Java ({@link ByteLevelDecoding}) rather than through HF tokenizers. */
+    boolean decodesInJava() {
+        return decoding != null;
+    }
+
+    /** Whether the HF tokenizer has been made (at load without a cache entry, or by an encode). */
+    synchronized boolean holdsHuggingFaceTokenizer() {
+        return tokenizer != null;
+    }
+
     private String decodeText(List<Integer> tokens) {
         if (tokens.isEmpty()) {
             return "";
+        }
+        if (decoding != null) {
+            ensureOpen();
+            return decoding.decode(tokens);
         }
         long[] ids = new long[tokens.size()];
         for (int i = 0; i < ids.length; i++) {
@@ -463,7 +642,7 @@ public final class WhisperVocabulary implements AutoCloseable {
         try {
             ensureOpen();
             // HF tokenizers' decode defaults to skip_special_tokens=True; DJL's does not.
-            return tokenizer.decode(ids, true);
+            return huggingFace().decode(ids, true);
         } finally {
             useLock.unlock();
         }
@@ -477,7 +656,7 @@ public final class WhisperVocabulary implements AutoCloseable {
         return nonSpeechTokens;
     }
 
-    private List<Integer> buildNonSpeechTokens() {
+    private static List<Integer> buildNonSpeechTokens(java.util.function.Function<String, List<Integer>> encode) {
         List<String> symbols = new ArrayList<>();
         "\"#()*+/:;<=>@[\\]^_`{|}~「」『』".codePoints().forEach(c -> symbols.add(Character.toString(c)));
         symbols.addAll(
@@ -490,10 +669,10 @@ public final class WhisperVocabulary implements AutoCloseable {
 
         // Hyphens and apostrophes stay allowed inside words, only the word-initial form is banned.
         Set<Integer> result = new TreeSet<>();
-        result.add(encode(" -").getFirst());
-        result.add(encode(" '").getFirst());
+        result.add(encode.apply(" -").getFirst());
+        result.add(encode.apply(" '").getFirst());
         for (String symbol : symbols) {
-            for (List<Integer> tokens : List.of(encode(symbol), encode(" " + symbol))) {
+            for (List<Integer> tokens : List.of(encode.apply(symbol), encode.apply(" " + symbol))) {
                 if (tokens.size() == 1 || miscellaneous.contains(symbol)) {
                     result.add(tokens.getFirst());
                 }
@@ -536,14 +715,19 @@ public final class WhisperVocabulary implements AutoCloseable {
         }
     }
 
-    /** Frees the native tokenizer after calls in flight finish. Idempotent. */
+    /** Frees the native tokenizer, if one was made, after calls in flight finish. Idempotent. */
     @Override
     public void close() {
         closeLock.lock();
         try {
             if (!closed) {
                 closed = true;
-                tokenizer.close();
+                synchronized (this) {
+                    if (tokenizer != null) {
+                        tokenizer.close();
+                        tokenizer = null;
+                    }
+                }
             }
         } finally {
             closeLock.unlock();

@@ -6,6 +6,7 @@ import static dev.ct2j.tokenizer.TokenizerTestSupport.strings;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -125,6 +126,29 @@ class TokenizerParityTest {
                     () -> "decode_with_timestamps" + abbreviate(ids.toString())));
         }
         assertAll(checks.stream());
+    }
+
+    @Test
+    void javaDecodingMatchesHuggingFaceForEveryIdAndForRandomRuns() {
+        assertTrue(multilingual.decodesInJava(), "the Whisper tokenizer.json should decode in Java");
+        List<String> mismatches = new ArrayList<>();
+        JsonNode each = reference.get("hf_decode_each");
+        for (int id = 0; id < each.size(); id++) {
+            String actual = multilingual.decodeIds(List.of(id));
+            if (!actual.equals(each.get(id).textValue())) {
+                mismatches.add(id + ": " + actual + " != " + each.get(id).textValue());
+            }
+        }
+        JsonNode runs = reference.get("hf_decode_runs");
+        for (JsonNode run : runs) {
+            List<Integer> ids = ints(run.get("ids"));
+            String actual = multilingual.decodeIds(ids);
+            if (!actual.equals(run.get("decode").textValue())) {
+                mismatches.add(ids + ": " + actual + " != " + run.get("decode").textValue());
+            }
+        }
+        assertTrue(each.size() > 51_000 && runs.size() == 3000, "reference cases: " + each.size() + ", " + runs.size());
+        assertEquals(List.of(), mismatches.subList(0, Math.min(20, mismatches.size())), mismatches.size() + " mismatches");
     }
 
     @Test
