@@ -118,6 +118,7 @@ final class TokenizerCache {
             Path tmp = Files.createTempFile(folder, key.fileName(), ".tmp");
             try {
                 Files.write(tmp, data);
+                readableByAll(tmp); // as the model store's files are: a cache folder may be shared
                 try {
                     Files.move(tmp, folder.resolve(key.fileName()), StandardCopyOption.ATOMIC_MOVE);
                 } catch (AtomicMoveNotSupportedException e) {
@@ -128,6 +129,14 @@ final class TokenizerCache {
             }
         } catch (IOException | SecurityException e) {
             // no cache this time: the next load parses tokenizer.json again
+        }
+    }
+
+    private static void readableByAll(Path file) throws IOException {
+        try {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: its default permissions stand
         }
     }
 

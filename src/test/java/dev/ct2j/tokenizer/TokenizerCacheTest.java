@@ -45,6 +45,8 @@ class TokenizerCacheTest {
             assertEquals(TEXT, parsed.decode(tokens));
         }
         assertEquals(1, entries(cache).size(), "one entry written");
+        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(entries(cache).getFirst())), "readable by all, as the model store is");
 
         try (WhisperVocabulary cached = WhisperVocabulary.fromFile(tokenizerJson, true, Optional.of(cache));
                 WhisperVocabulary uncached = WhisperVocabulary.fromFile(tokenizerJson, true, Optional.empty())) {
