@@ -36,7 +36,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>This is the model-wide half of faster-whisper 1.2.1's {@code Tokenizer}: the HF tokenizer,
  * the special token ids, {@code non_speech_tokens} and {@code get_suppressed_tokens}. The per-call
- * half (task and language) is {@link WhisperTokenizer}, made with {@link #tokenizer}.
+ * half (task and language) is {@link WhisperTokenizer}, made with {@link #tokenizer}. Decoding runs
+ * in Java (ByteLevelDecoding) from a cache entry (TokenizerCache); HF tokenizers'
+ * native library is loaded to encode, and on the first load of a file.
  *
  * <p>Thread-safe. Encoding and decoding may run concurrently; {@link #close()} waits for calls in
  * flight, and any call after it throws {@link IllegalStateException}.
