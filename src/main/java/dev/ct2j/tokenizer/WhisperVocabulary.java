@@ -329,7 +329,7 @@ public final class WhisperVocabulary implements AutoCloseable {
             readTopLevel(file, bytes, Map.of(
                     "added_tokens", parser -> readAddedTokens(file, parser, ids, special),
                     "decoder", parser -> decoderType[0] = typeOf(parser),
-                    "model", parser -> readModel(file, parser, vocab, modelType)));
+                    "model", parser -> modelType[0] = readModel(file, parser, (token, id) -> vocab.put(id, token))));
             String[] added = new String[ids.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1];
             ids.forEach((content, id) -> added[id] = content);
             String[] model = new String[vocab.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1];
@@ -356,55 +356,43 @@ public final class WhisperVocabulary implements AutoCloseable {
             }
             return type;
         }
-
-        private static void readModel(Path file, JsonParser parser, Map<Integer, String> vocab, String[] type)
-                throws IOException {
-            if (parser.currentToken() != JsonToken.START_OBJECT) {
-                throw loadFailure(file, "model is not an object", null);
-            }
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String field = parser.currentName();
-                JsonToken value = parser.nextToken();
-                if (field.equals("type") && value == JsonToken.VALUE_STRING) {
-                    type[0] = parser.getText();
-                } else if (field.equals("vocab") && value == JsonToken.START_OBJECT) {
-                    while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                        String token = parser.currentName();
-                        if (parser.nextToken() != JsonToken.VALUE_NUMBER_INT || parser.getIntValue() < 0) {
-                            throw loadFailure(file, "model.vocab maps " + token + " to no valid id", null);
-                        }
-                        vocab.put(parser.getIntValue(), token);
-                    }
-                } else {
-                    parser.skipChildren();
-                }
-            }
-        }
     }
 
-    /** {@code model.vocab}: token to id. */
-    private static Map<String, Integer> readModelVocab(Path file, byte[] bytes) {
-        Map<String, Integer> vocab = new HashMap<>();
-        readTopLevel(file, bytes, Map.of("model", parser -> {
-            if (parser.currentToken() != JsonToken.START_OBJECT) {
-                throw loadFailure(file, "model is not an object", null);
-            }
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String field = parser.currentName();
-                JsonToken value = parser.nextToken();
-                if (!field.equals("vocab") || value != JsonToken.START_OBJECT) {
-                    parser.skipChildren();
-                    continue;
-                }
+    // The top-level "model" object: hands each model.vocab entry to vocab and returns the model's
+    // "type" (null if it has none).
+    private static String readModel(Path file, JsonParser parser, java.util.function.ObjIntConsumer<String> vocab)
+            throws IOException {
+        if (parser.currentToken() != JsonToken.START_OBJECT) {
+            throw loadFailure(file, "model is not an object", null);
+        }
+        String type = null;
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String field = parser.currentName();
+            JsonToken value = parser.nextToken();
+            if (field.equals("type") && value == JsonToken.VALUE_STRING) {
+                type = parser.getText();
+            } else if (field.equals("vocab") && value == JsonToken.START_OBJECT) {
                 while (parser.nextToken() == JsonToken.FIELD_NAME) {
                     String token = parser.currentName();
                     if (parser.nextToken() != JsonToken.VALUE_NUMBER_INT) {
                         throw loadFailure(file, "model.vocab maps " + token + " to a non-integer", null);
                     }
-                    vocab.put(token, parser.getIntValue());
+                    if (parser.getIntValue() < 0) {
+                        throw loadFailure(file, "model.vocab maps " + token + " to a negative id", null);
+                    }
+                    vocab.accept(token, parser.getIntValue());
                 }
+            } else {
+                parser.skipChildren();
             }
-        }));
+        }
+        return type;
+    }
+
+    /** {@code model.vocab}: token to id. */
+    private static Map<String, Integer> readModelVocab(Path file, byte[] bytes) {
+        Map<String, Integer> vocab = new HashMap<>();
+        readTopLevel(file, bytes, Map.of("model", parser -> readModel(file, parser, vocab::put)));
         return Map.copyOf(vocab);
     }
 
