@@ -15,8 +15,8 @@
 # exactly that command, with Spark's SparkSubmit running the job in local mode instead of
 # CoarseGrainedExecutorBackend. Not a real executor: a worker kills an executor 10 s after
 # stopping it, and writing the cache takes longer. ct2j's own jars reach both the training JVM
-# and a real executor through --jars / spark.jars (a URLClassLoader), so the cache holds Spark's,
-# Hadoop's and Parquet's classes, not ct2j's: the JDK caches only classes from the class path.
+# and a real executor through --jars / spark.jars (a URLClassLoader); the JDK archives those
+# classes too and maps them when an executor loads the same jars (docs/spark.md).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
 SPARK_DIR="$ROOT/spark"
