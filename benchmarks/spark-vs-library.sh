@@ -4,8 +4,9 @@
 #   (1) by spark-transcribe on local-cluster[1,2,...]: one executor JVM with 2 task slots, started
 #       by a worker from a SPARK_HOME whose jars/ are Spark's; ct2j reaches it through spark.jars;
 #   (2) by the plain library: one JVM, one model with inter_threads 2, two threads.
-# Both use beam_size 1 (greedy; the cheaper the decoding, the larger Spark's share looks) and the
-# model options an executor with 2 slots derives. Prints each side's times, the executor's peak
+# Both use beam_size 1 by default (greedy; the cheaper the decoding, the larger Spark's share looks;
+# SPARK_BENCH_BEAM=5 runs faster-whisper's default) and the model options an executor with 2 slots
+# derives. Prints each side's times, the executor's peak
 # RSS (from its lifecycle log) and `ratio: X.XX` (Spark job / library total, model load included).
 # The library runs before and after the Spark job and the ratio takes the mean of the two: this
 # machine's speed drifts by 5-10 % within minutes, as much as the overhead being measured.
@@ -15,6 +16,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
 MODEL=${1:-$CT2J_CACHE/models/base}
 BENCH="$ROOT/build/spark-bench"
+BEAM=${SPARK_BENCH_BEAM:-1}
 mkdir -p "$BENCH"
 
 # ---- the corpus ------------------------------------------------------------------------------
@@ -30,13 +32,13 @@ if [ ! -d "$BENCH/corpus" ]; then
 fi
 FILES=("$BENCH"/corpus/*.flac)
 total=0; for f in "${FILES[@]}"; do total=$(echo "$total + $(ffprobe -v error -show_entries format=duration -of csv=p=0 "$f")" | bc -l); done
-echo "corpus: ${#FILES[@]} files, $total s"
+echo "corpus: ${#FILES[@]} files, $total s; beam_size $BEAM"
 
 # ---- the library ----------------------------------------------------------------------------
 CP="$ROOT/spark/target/lib/*:$(cat "$ROOT/spark/target/spark-classpath.txt")"
 run_library() {
   MALLOC_ARENA_MAX=2 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xss4m -cp "$CP" \
-    "$ROOT/benchmarks/SparkVsLibraryBaseline.java" "$MODEL" 1 2 "${FILES[@]}" 2>"$BENCH/library-$1.log" | tail -n 1
+    "$ROOT/benchmarks/SparkVsLibraryBaseline.java" "$MODEL" "$BEAM" 2 "${FILES[@]}" 2>"$BENCH/library-$1.log" | tail -n 1
 }
 lib_total() { echo "$1" | sed -n 's/.*"total_s":\([0-9.]*\).*/\1/p'; }
 lib_before=$(run_library before)
@@ -63,7 +65,7 @@ fi
 start=$(date +%s.%N)
 SPARK_HOME="$BENCH/spark-home" SPARK_SCALA_VERSION=2.13 CT2J_AOT=${SPARK_BENCH_AOT:-on} "$ROOT/spark/run" \
   "$BENCH/corpus/*.flac" "$BENCH/out" \
-  --format parquet --master 'local-cluster[1,2,2048]' --model "$MODEL" --beam-size 1 \
+  --format parquet --master 'local-cluster[1,2,2048]' --model "$MODEL" --beam-size "$BEAM" \
   --conf spark.executor.cores=2 --conf spark.executor.memory=1g --conf spark.ui.enabled=false \
   "${aot_conf[@]}" \
   --conf spark.ct2j.lifecycleLog="$BENCH/lifecycle" 2> "$BENCH/spark.log"
