@@ -9,8 +9,8 @@
 # 13 codec/container pairs; model: a 4 KB Whisper model.bin from native/fuzz/make-model-seed.py),
 # replays native/fuzz/regressions/<target>/ (the inputs of past findings), then fuzzes for N
 # seconds in one process; the targets run at the same time. The corpus grows in
-# $CT2J_CACHE/fuzz/corpus/<target>/ (default ~/.cache/ct2j) from run to run; crash, leak and timeout inputs go to
-# $CT2J_CACHE/fuzz/artifacts/<target>/, logs to build/native-fuzz/<target>.log.
+# $CT2J_CACHE/fuzz/corpus/<target>/ (default ~/.cache/ct2j) from run to run; crash, leak and
+# timeout inputs go to $CT2J_CACHE/fuzz/artifacts/<target>/, logs to build/native-fuzz/<target>.log.
 # Prints one line per target: "fuzz <target>: N execs, cov C, ft F, K crashes".
 # Exit status: non-zero on any crash, leak, sanitizer report or timeout (or a failed replay).
 #
@@ -169,14 +169,19 @@ fuzz_target() { # name binary max_len
   fi
 }
 
+run_target() { # name: fuzz_target with that target's binary and input size; exits with its status
+  case "$1" in
+    audio) fuzz_target audio fuzz_audio_decode 4096 ;;
+    model) fuzz_target model fuzz_model_load 8192 ;;
+  esac
+  exit "$failed"
+}
+
 # The targets run side by side: a libFuzzer process uses one core, so on 2 cores both get their
-# full time in the wall time of one. Each prints its closing line when all are done.
+# full time in the wall time of one. Their closing lines come in target order, each once it ends.
 pids=()
 for t in "${TARGETS[@]}"; do
-  case "$t" in
-    audio) (fuzz_target audio fuzz_audio_decode 4096; exit "$failed") >"$BUILD/audio.summary" & ;;
-    model) (fuzz_target model fuzz_model_load 8192; exit "$failed") >"$BUILD/model.summary" & ;;
-  esac
+  (run_target "$t") >"$BUILD/$t.summary" &
   pids+=("$!")
 done
 for i in "${!TARGETS[@]}"; do
